@@ -1,0 +1,1 @@
+//! Conformance vectors and runner (filled in by the conformance issue).

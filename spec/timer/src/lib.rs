@@ -1,0 +1,1 @@
+//! Deterministic timers for cxspec.
