@@ -1,52 +1,468 @@
-//! The fast timer queue. INTERMEDIATE: wraps the ordered map until the wheel lands, so that
-//! code written against the final API compiles today.
+//! The fast timer queue: a hierarchical timing wheel over the whole `u64` millisecond range.
+//!
+//! # Shape
+//! - 11 levels of 64 slots ("buckets"); level `L` slot `s` holds timers whose deadline agrees
+//!   with `now` on every bit above bit `6L + 5` and has `s` as its 6-bit digit at level `L`.
+//!   11 x 6 = 66 bits cover all of `u64`, so there is no "beyond the wheel" list, no clamping
+//!   of far deadlines (tokio clamps at 2^36 ms) and no top-level wrap-around: the top level
+//!   (bits 60..63) is never rotated past, because a deadline is always ahead of `now`.
+//! - One extra bucket, `OVERDUE`, holds timers armed or reset to a deadline `<= now`; they fire
+//!   first at the next `advance`.
+//! - Each level keeps a 64-bit occupancy bitmap and a 16-bit mask says which levels are
+//!   non-empty, so finding the next bucket is two `trailing_zeros`: an empty `advance` is O(1).
+//! - Timers live in a slab (`Vec<Slot<P>>`) with a free list threaded through the vacant slots.
+//!   Buckets are intrusive doubly linked lists of slab indices (`u32`), so `cancel` and `reset`
+//!   unlink in O(1) without searching, and nothing allocates once the slab has grown.
+//!   A slot is 32 bytes for an 8-byte payload. (The alternative, contiguous per-bucket arrays
+//!   with lazy cancellation, was measured against this; see BENCHMARKS.md.)
+//!
+//! # Why the firing order needs no sort
+//! A bucket is kept in arm/reset order (append at the tail), and cascading walks a bucket from
+//! head to tail appending to lower buckets, so order within a bucket is preserved. A lower
+//! bucket that receives a cascade is always empty at that moment: it covers a range inside the
+//! cascading bucket's range, which lies wholly ahead of `now`, and a timer is only armed
+//! directly into a bucket once `now` has entered the enclosing range, i.e. after the cascade.
+//! A level-0 bucket holds a single deadline, so its list order is exactly (deadline, sequence).
+//! The one place order must be restored is `OVERDUE`, whose deadlines are arbitrary past
+//! values: it is sorted (allocation-free, and skipped when already sorted) when it fires.
+//!
+//! # Costs
+//! arm, cancel, reset: O(1). advance: O(1) when nothing is due, plus O(levels) per fired timer
+//! (each timer cascades at most once per level). next_deadline: O(1) except when the earliest
+//! timer sits in a level >= 1 bucket whose cached minimum was invalidated by removing it; then
+//! that one bucket is scanned once and the result cached again.
+//!
+//! # Left out
+//! No concurrency, no slack/coalescing, no shrinking of the slab.
 
-use crate::{Expired, OrderedMapTimers, StaleTimer, TimeWentBackwards, TimerId, TimerQueue};
+use std::fmt;
+use std::mem::MaybeUninit;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 
-/// Hierarchical timing wheel (currently a stand-in over [`OrderedMapTimers`]).
-#[derive(Debug)]
+use crate::{Expired, StaleTimer, TimeWentBackwards, TimerId, TimerQueue};
+
+const LEVEL_BITS: u32 = 6;
+const SLOTS_PER_LEVEL: usize = 1 << LEVEL_BITS;
+/// ceil(64 / 6): enough levels that every `u64` deadline has a bucket.
+const LEVELS: usize = 11;
+const OVERDUE: u16 = (LEVELS * SLOTS_PER_LEVEL) as u16;
+const BUCKETS: usize = LEVELS * SLOTS_PER_LEVEL + 1;
+/// `Slot::bucket` of a slot with no live timer; its payload is uninitialised.
+const VACANT: u16 = u16::MAX;
+const NIL: u32 = u32::MAX;
+
+struct Slot<P> {
+    deadline_ms: u64,
+    /// Next in the bucket list when live, next in the free list when vacant.
+    next: u32,
+    prev: u32,
+    generation: u32,
+    /// Bucket index when live, `VACANT` otherwise.
+    bucket: u16,
+    /// Initialised exactly when `bucket != VACANT`.
+    payload: MaybeUninit<P>,
+}
+
+/// One wheel bucket: a doubly linked list of slab indices, plus a cached minimum deadline.
+///
+/// The minimum matters only for level >= 1 buckets and `OVERDUE` (a level-0 bucket holds one
+/// deadline). It is atomic only so `next_deadline(&self)` can refresh the cache without `&mut`
+/// while the wheel stays `Sync`; all accesses are `Relaxed` and from one thread at a time.
+struct Bucket {
+    head: u32,
+    tail: u32,
+    /// When `min_exact`, the least deadline in the list; otherwise a lower bound.
+    min_ms: AtomicU64,
+    min_exact: AtomicBool,
+}
+
+/// Hierarchical timing wheel; see the module documentation for its shape and guarantees.
 pub struct TimingWheel<P> {
-    inner: OrderedMapTimers<P>,
+    now_ms: u64,
+    len: usize,
+    slots: Vec<Slot<P>>,
+    free_head: u32,
+    buckets: Box<[Bucket]>,
+    /// Bit `s` of `occupied[L]` is set iff bucket `(L, s)` is non-empty.
+    occupied: [u64; LEVELS],
+    /// Bit `L` is set iff `occupied[L] != 0`.
+    levels: u16,
+    /// Reused by `advance` to order `OVERDUE`: (deadline, list position, slot).
+    scratch: Vec<(u64, u32, u32)>,
 }
 
 impl<P> TimingWheel<P> {
     /// An empty wheel whose clock starts at `start_ms`.
     pub fn new(start_ms: u64) -> Self {
+        Self::with_capacity(start_ms, 0)
+    }
+
+    /// An empty wheel with room for `capacity` live timers before the slab reallocates.
+    pub fn with_capacity(start_ms: u64, capacity: usize) -> Self {
+        let buckets = (0..BUCKETS)
+            .map(|_| Bucket {
+                head: NIL,
+                tail: NIL,
+                min_ms: AtomicU64::new(u64::MAX),
+                min_exact: AtomicBool::new(true),
+            })
+            .collect();
         Self {
-            inner: OrderedMapTimers::new(start_ms),
+            now_ms: start_ms,
+            len: 0,
+            slots: Vec::with_capacity(capacity),
+            free_head: NIL,
+            buckets,
+            occupied: [0; LEVELS],
+            levels: 0,
+            scratch: Vec::new(),
         }
     }
 
-    /// An empty wheel with room for `capacity` live timers before it allocates.
-    pub fn with_capacity(start_ms: u64, _capacity: usize) -> Self {
-        Self::new(start_ms)
+    /// Bytes of slab per timer slot, for the benchmarks' memory report.
+    pub const SLOT_BYTES: usize = std::mem::size_of::<Slot<P>>();
+
+    /// The bucket a timer with `deadline_ms` belongs in, relative to the current `now_ms`.
+    #[inline]
+    fn bucket_for(&self, deadline_ms: u64) -> u16 {
+        if deadline_ms <= self.now_ms {
+            return OVERDUE;
+        }
+        // The highest differing bit picks the level: below it the deadline's digits are free,
+        // above it the deadline agrees with now, so the bucket will be reached in order.
+        let differing = deadline_ms ^ self.now_ms;
+        let level = (63 - differing.leading_zeros()) / LEVEL_BITS;
+        let slot = (deadline_ms >> (level * LEVEL_BITS)) & (SLOTS_PER_LEVEL as u64 - 1);
+        (level as usize * SLOTS_PER_LEVEL + slot as usize) as u16
+    }
+
+    /// First millisecond covered by bucket (`level`, `slot`) in the current rotation.
+    #[inline]
+    fn bucket_start(&self, level: u32, slot: u32) -> u64 {
+        let shift = level * LEVEL_BITS;
+        let above = shift + LEVEL_BITS;
+        let prefix = if above >= 64 {
+            0
+        } else {
+            self.now_ms & !((1u64 << above) - 1)
+        };
+        prefix | (u64::from(slot) << shift)
+    }
+
+    #[inline]
+    fn link_tail(&mut self, index: u32, bucket: u16) {
+        let deadline_ms = self.slots[index as usize].deadline_ms;
+        let b = &mut self.buckets[bucket as usize];
+        let tail = b.tail;
+        b.tail = index;
+        if tail == NIL {
+            b.head = index;
+            *b.min_ms.get_mut() = deadline_ms;
+            *b.min_exact.get_mut() = true;
+            if bucket != OVERDUE {
+                let level = bucket as usize / SLOTS_PER_LEVEL;
+                self.occupied[level] |= 1 << (bucket as usize % SLOTS_PER_LEVEL);
+                self.levels |= 1 << level;
+            }
+        } else {
+            let min = b.min_ms.get_mut();
+            if deadline_ms < *min {
+                // Below even a stale lower bound, so it is the true minimum.
+                *min = deadline_ms;
+                *b.min_exact.get_mut() = true;
+            }
+            self.slots[tail as usize].next = index;
+        }
+        let slot = &mut self.slots[index as usize];
+        slot.prev = tail;
+        slot.next = NIL;
+        slot.bucket = bucket;
+    }
+
+    #[inline]
+    fn unlink(&mut self, index: u32) {
+        let slot = &self.slots[index as usize];
+        let (bucket, prev, next, deadline_ms) =
+            (slot.bucket, slot.prev, slot.next, slot.deadline_ms);
+        if prev != NIL {
+            self.slots[prev as usize].next = next;
+        }
+        if next != NIL {
+            self.slots[next as usize].prev = prev;
+        }
+        let b = &mut self.buckets[bucket as usize];
+        if prev == NIL {
+            b.head = next;
+        }
+        if next == NIL {
+            b.tail = prev;
+        }
+        if b.head == NIL {
+            if bucket != OVERDUE {
+                let level = bucket as usize / SLOTS_PER_LEVEL;
+                self.occupied[level] &= !(1 << (bucket as usize % SLOTS_PER_LEVEL));
+                if self.occupied[level] == 0 {
+                    self.levels &= !(1 << level);
+                }
+            }
+        } else if deadline_ms == *b.min_ms.get_mut() {
+            // Another timer may share the minimum; recomputing is deferred to next_deadline.
+            *b.min_exact.get_mut() = false;
+        }
+    }
+
+    /// Detaches a whole bucket and returns its head; the caller walks the `next` chain.
+    fn take_bucket(&mut self, level: u32, slot: u32) -> u32 {
+        let b = &mut self.buckets[level as usize * SLOTS_PER_LEVEL + slot as usize];
+        let head = b.head;
+        b.head = NIL;
+        b.tail = NIL;
+        self.occupied[level as usize] &= !(1 << slot);
+        if self.occupied[level as usize] == 0 {
+            self.levels &= !(1 << level);
+        }
+        head
+    }
+
+    /// Index of the slot a current handle names, or None for a stale one.
+    #[inline]
+    fn live_index(&self, id: TimerId) -> Option<u32> {
+        let slot = self.slots.get(id.slot() as usize)?;
+        (slot.bucket != VACANT && slot.generation == id.generation()).then_some(id.slot())
+    }
+
+    /// Moves the payload out of a live, already unlinked slot and frees the slot.
+    #[inline]
+    fn release(&mut self, index: u32) -> P {
+        self.len -= 1;
+        let slot = &mut self.slots[index as usize];
+        debug_assert_ne!(slot.bucket, VACANT);
+        slot.bucket = VACANT;
+        // SAFETY: the slot was live (bucket != VACANT), so its payload is initialised; marking
+        // it VACANT first means nothing reads or drops it again.
+        let payload = unsafe { slot.payload.assume_init_read() };
+        // A slot whose generation would wrap is retired for good, so no handle ever matches a
+        // later occupant of its slot.
+        if let Some(generation) = slot.generation.checked_add(1) {
+            slot.generation = generation;
+            slot.next = self.free_head;
+            self.free_head = index;
+        }
+        payload
+    }
+
+    #[inline]
+    fn fire(&mut self, index: u32, fired: &mut Vec<Expired<P>>) {
+        let slot = &self.slots[index as usize];
+        let id = TimerId::new(index, slot.generation);
+        let deadline_ms = slot.deadline_ms;
+        let payload = self.release(index);
+        fired.push(Expired {
+            id,
+            deadline_ms,
+            payload,
+        });
+    }
+
+    /// Fires everything in `OVERDUE` in (deadline, arm/reset order).
+    fn fire_overdue(&mut self, fired: &mut Vec<Expired<P>>) {
+        let b = &mut self.buckets[OVERDUE as usize];
+        let mut cur = b.head;
+        b.head = NIL;
+        b.tail = NIL;
+        // List order is arm/reset order; only the deadlines may be out of order.
+        let mut sorted = true;
+        let mut last = 0;
+        let mut walk = cur;
+        while walk != NIL {
+            let slot = &self.slots[walk as usize];
+            sorted &= slot.deadline_ms >= last;
+            last = slot.deadline_ms;
+            walk = slot.next;
+        }
+        if sorted {
+            while cur != NIL {
+                let next = self.slots[cur as usize].next;
+                self.fire(cur, fired);
+                cur = next;
+            }
+            return;
+        }
+        let mut scratch = std::mem::take(&mut self.scratch);
+        scratch.clear();
+        let mut position = 0u32;
+        while cur != NIL {
+            let slot = &self.slots[cur as usize];
+            scratch.push((slot.deadline_ms, position, cur));
+            position += 1;
+            cur = slot.next;
+        }
+        // (deadline, position) is unique, so the unstable (in-place, allocation-free) sort
+        // gives the same order as a stable sort by deadline.
+        scratch.sort_unstable();
+        for &(_, _, index) in &scratch {
+            self.fire(index, fired);
+        }
+        self.scratch = scratch;
+    }
+
+    /// The minimum deadline in a level >= 1 or `OVERDUE` bucket, refreshing the cache.
+    fn bucket_min(&self, bucket: usize) -> u64 {
+        let b = &self.buckets[bucket];
+        if b.min_exact.load(Relaxed) {
+            return b.min_ms.load(Relaxed);
+        }
+        let mut min = u64::MAX;
+        let mut cur = b.head;
+        while cur != NIL {
+            let slot = &self.slots[cur as usize];
+            min = min.min(slot.deadline_ms);
+            cur = slot.next;
+        }
+        b.min_ms.store(min, Relaxed);
+        b.min_exact.store(true, Relaxed);
+        min
     }
 }
 
 impl<P> TimerQueue<P> for TimingWheel<P> {
     fn arm(&mut self, deadline_ms: u64, payload: P) -> TimerId {
-        self.inner.arm(deadline_ms, payload)
+        let index = if self.free_head != NIL {
+            let index = self.free_head;
+            let slot = &mut self.slots[index as usize];
+            self.free_head = slot.next;
+            slot.deadline_ms = deadline_ms;
+            slot.payload.write(payload);
+            index
+        } else {
+            // NIL (u32::MAX) is reserved, so at most u32::MAX slots exist: 128 GiB of slab.
+            let index = u32::try_from(self.slots.len())
+                .ok()
+                .filter(|&i| i != NIL)
+                .expect("more than 2^32 - 1 timer slots");
+            self.slots.push(Slot {
+                deadline_ms,
+                next: NIL,
+                prev: NIL,
+                generation: 0,
+                bucket: VACANT,
+                payload: MaybeUninit::new(payload),
+            });
+            index
+        };
+        let bucket = self.bucket_for(deadline_ms);
+        self.link_tail(index, bucket);
+        self.len += 1;
+        TimerId::new(index, self.slots[index as usize].generation)
     }
+
     fn cancel(&mut self, id: TimerId) -> Option<P> {
-        self.inner.cancel(id)
+        let index = self.live_index(id)?;
+        self.unlink(index);
+        Some(self.release(index))
     }
+
     fn reset(&mut self, id: TimerId, deadline_ms: u64) -> Result<(), StaleTimer> {
-        self.inner.reset(id, deadline_ms)
+        let index = self.live_index(id).ok_or(StaleTimer(id))?;
+        self.unlink(index);
+        self.slots[index as usize].deadline_ms = deadline_ms;
+        let bucket = self.bucket_for(deadline_ms);
+        self.link_tail(index, bucket);
+        Ok(())
     }
+
     fn advance(
         &mut self,
         now_ms: u64,
         fired: &mut Vec<Expired<P>>,
     ) -> Result<(), TimeWentBackwards> {
-        self.inner.advance(now_ms, fired)
+        if now_ms < self.now_ms {
+            return Err(TimeWentBackwards {
+                now_ms: self.now_ms,
+                requested_ms: now_ms,
+            });
+        }
+        // Overdue deadlines are <= the old now, below every deadline in the wheel.
+        if self.buckets[OVERDUE as usize].head != NIL {
+            self.fire_overdue(fired);
+        }
+        // Lower levels always start earlier than higher ones (a level-L bucket lies inside
+        // the current level-(L+1) slot), so the lowest non-empty level holds the next bucket.
+        while self.levels != 0 {
+            let level = self.levels.trailing_zeros();
+            let slot = self.occupied[level as usize].trailing_zeros();
+            let start_ms = self.bucket_start(level, slot);
+            if start_ms > now_ms {
+                break;
+            }
+            self.now_ms = start_ms;
+            let mut cur = self.take_bucket(level, slot);
+            while cur != NIL {
+                let next = self.slots[cur as usize].next;
+                let deadline_ms = self.slots[cur as usize].deadline_ms;
+                if deadline_ms <= start_ms {
+                    // Level 0 holds exactly `start_ms`; a cascading bucket may hold it too,
+                    // and every lower level is empty, so list order is firing order.
+                    debug_assert_eq!(deadline_ms, start_ms);
+                    self.fire(cur, fired);
+                } else {
+                    let bucket = self.bucket_for(deadline_ms);
+                    self.link_tail(cur, bucket);
+                }
+                cur = next;
+            }
+        }
+        self.now_ms = now_ms;
+        Ok(())
     }
+
     fn len(&self) -> usize {
-        self.inner.len()
+        self.len
     }
+
     fn next_deadline(&self) -> Option<u64> {
-        self.inner.next_deadline()
+        if self.buckets[OVERDUE as usize].head != NIL {
+            return Some(self.bucket_min(OVERDUE as usize));
+        }
+        if self.levels == 0 {
+            return None;
+        }
+        let level = self.levels.trailing_zeros();
+        let slot = self.occupied[level as usize].trailing_zeros();
+        if level == 0 {
+            Some(self.bucket_start(0, slot))
+        } else {
+            Some(self.bucket_min(level as usize * SLOTS_PER_LEVEL + slot as usize))
+        }
     }
+
     fn now_ms(&self) -> u64 {
-        self.inner.now_ms()
+        self.now_ms
+    }
+}
+
+impl<P> Drop for TimingWheel<P> {
+    fn drop(&mut self) {
+        if std::mem::needs_drop::<P>() {
+            for slot in &mut self.slots {
+                if slot.bucket != VACANT {
+                    slot.bucket = VACANT;
+                    // SAFETY: live slots hold an initialised payload, dropped exactly once
+                    // because the slot is marked VACANT first.
+                    unsafe { slot.payload.assume_init_drop() };
+                }
+            }
+        }
+    }
+}
+
+impl<P> fmt::Debug for TimingWheel<P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TimingWheel")
+            .field("now_ms", &self.now_ms)
+            .field("len", &self.len)
+            .field("next_deadline", &self.next_deadline())
+            .field("slab_slots", &self.slots.len())
+            .finish()
     }
 }

@@ -1,0 +1,217 @@
+//! Differential test: the timing wheel against the ordered-map oracle, op by op.
+//!
+//! Random sequences of arm, cancel (live and stale handles), reset, advance (steps of zero,
+//! a few ms, across level boundaries, and huge jumps), backwards advances, past deadlines,
+//! piles of equal deadlines and deadlines far beyond 2^36 ms. After every op the two queues
+//! must agree on the return value, `len`, `next_deadline`, `now_ms` and the exact fired
+//! sequence. Handles are compared through the op index that armed them rather than by value,
+//! so the oracle's slot allocation policy is free to differ from the wheel's.
+//! Left out: timing (criterion measures that), and handles forged from raw parts (the unit
+//! tests in `handles.rs` cover slot reuse).
+
+use std::collections::HashMap;
+
+use cxspec_timer::{Expired, OrderedMapTimers, TimerId, TimerQueue, TimingWheel};
+use proptest::prelude::*;
+
+/// How a deadline is chosen, resolved against the queue's `now_ms` when the op runs.
+#[derive(Clone, Debug)]
+enum When {
+    /// `now - k`: already due, fires at the next advance.
+    Past(u64),
+    /// `now + k` for a small `k`, including 0.
+    Soon(u64),
+    /// One of a handful of absolute deadlines, so many timers share a deadline.
+    Shared(u8),
+    /// `now + k` for a `k` anywhere up to 2^40: crosses every level and the old 2^36 limit.
+    Far(u64),
+    /// Absolute deadlines near the top of the range.
+    Extreme(u8),
+}
+
+#[derive(Clone, Debug)]
+enum Op {
+    Arm(When),
+    /// Handle chosen by index into every handle ever armed (so often stale).
+    Cancel(usize),
+    Reset(usize, When),
+    Advance(u64),
+    Backwards(u64),
+}
+
+const SHARED: [u64; 6] = [0, 64, 4_096, 4_100, 262_144, 1 << 36];
+const EXTREME: [u64; 6] = [
+    u64::MAX / 2 - 1,
+    u64::MAX / 2,
+    u64::MAX / 2 + 1,
+    (1 << 36) + 7,
+    u64::MAX - 1,
+    u64::MAX,
+];
+
+fn resolve(when: &When, now_ms: u64) -> u64 {
+    match *when {
+        When::Past(k) => now_ms.saturating_sub(k),
+        When::Soon(k) => now_ms.saturating_add(k),
+        When::Shared(i) => SHARED[i as usize % SHARED.len()],
+        When::Far(k) => now_ms.saturating_add(k),
+        When::Extreme(i) => EXTREME[i as usize % EXTREME.len()],
+    }
+}
+
+fn when() -> impl Strategy<Value = When> {
+    prop_oneof![
+        2 => (0u64..5_000).prop_map(When::Past),
+        6 => (0u64..300).prop_map(When::Soon),
+        3 => any::<u8>().prop_map(When::Shared),
+        2 => (0u64..(1 << 40)).prop_map(When::Far),
+        1 => any::<u8>().prop_map(When::Extreme),
+    ]
+}
+
+fn step() -> impl Strategy<Value = u64> {
+    prop_oneof![
+        3 => Just(0u64),
+        6 => 1u64..70,
+        3 => 60u64..5_000,
+        1 => 5_000u64..(1 << 24),
+        1 => (1u64 << 30)..(1 << 38),
+        // Rare jump towards the end of time, so top-of-range deadlines fire too.
+        1 => Just(u64::MAX / 4),
+    ]
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        8 => when().prop_map(Op::Arm),
+        3 => any::<usize>().prop_map(Op::Cancel),
+        3 => (any::<usize>(), when()).prop_map(|(h, w)| Op::Reset(h, w)),
+        5 => step().prop_map(Op::Advance),
+        1 => (1u64..1_000).prop_map(Op::Backwards),
+    ]
+}
+
+/// Fired timers as (arming op's handle number, deadline, payload), comparable across queues.
+fn normalise(fired: &[Expired<u64>], numbers: &HashMap<TimerId, usize>) -> Vec<(usize, u64, u64)> {
+    fired
+        .iter()
+        .map(|e| (numbers[&e.id], e.deadline_ms, e.payload))
+        .collect()
+}
+
+fn run(start_ms: u64, ops: &[Op]) -> Result<(), TestCaseError> {
+    let mut oracle = OrderedMapTimers::<u64>::new(start_ms);
+    let mut wheel = TimingWheel::<u64>::new(start_ms);
+    // handles[n] = (oracle id, wheel id) of the n-th armed timer.
+    let mut handles: Vec<(TimerId, TimerId)> = Vec::new();
+    let mut oracle_numbers = HashMap::new();
+    let mut wheel_numbers = HashMap::new();
+    let (mut fired_oracle, mut fired_wheel) = (Vec::new(), Vec::new());
+    for (n, op) in ops.iter().enumerate() {
+        let now_ms = oracle.now_ms();
+        match op {
+            Op::Arm(when) => {
+                let deadline_ms = resolve(when, now_ms);
+                let payload = n as u64;
+                let o = oracle.arm(deadline_ms, payload);
+                let w = wheel.arm(deadline_ms, payload);
+                oracle_numbers.insert(o, handles.len());
+                wheel_numbers.insert(w, handles.len());
+                handles.push((o, w));
+            }
+            Op::Cancel(h) if !handles.is_empty() => {
+                let (o, w) = handles[h % handles.len()];
+                prop_assert_eq!(oracle.cancel(o), wheel.cancel(w), "op {}: {:?}", n, op);
+            }
+            Op::Reset(h, when) if !handles.is_empty() => {
+                let (o, w) = handles[h % handles.len()];
+                let deadline_ms = resolve(when, now_ms);
+                let (ro, rw) = (oracle.reset(o, deadline_ms), wheel.reset(w, deadline_ms));
+                prop_assert_eq!(ro.is_ok(), rw.is_ok(), "op {}: {:?}", n, op);
+                if let (Err(eo), Err(ew)) = (ro, rw) {
+                    prop_assert_eq!((eo.0, ew.0), (o, w), "StaleTimer names the handle");
+                }
+            }
+            Op::Cancel(_) | Op::Reset(..) => {}
+            Op::Advance(step) => {
+                let to = now_ms.saturating_add(*step);
+                fired_oracle.clear();
+                fired_wheel.clear();
+                prop_assert!(oracle.advance(to, &mut fired_oracle).is_ok());
+                prop_assert!(wheel.advance(to, &mut fired_wheel).is_ok());
+                let (fo, fw) = (
+                    normalise(&fired_oracle, &oracle_numbers),
+                    normalise(&fired_wheel, &wheel_numbers),
+                );
+                prop_assert_eq!(fo, fw, "op {}: {:?} from {}", n, op, now_ms);
+                // Never early, and in (deadline, sequence) order: the oracle's own promise.
+                prop_assert!(fired_wheel.iter().all(|e| e.deadline_ms <= to));
+                prop_assert!(fired_wheel.is_sorted_by_key(|e| e.deadline_ms));
+            }
+            Op::Backwards(k) => {
+                if let Some(to) = now_ms.checked_sub(*k) {
+                    fired_wheel.clear();
+                    let (ro, rw) = (
+                        oracle.advance(to, &mut fired_oracle),
+                        wheel.advance(to, &mut fired_wheel),
+                    );
+                    prop_assert_eq!(ro, rw);
+                    prop_assert!(rw.is_err());
+                    prop_assert!(fired_wheel.is_empty(), "a failed advance fires nothing");
+                }
+            }
+        }
+        prop_assert_eq!(oracle.len(), wheel.len(), "len after op {}: {:?}", n, op);
+        prop_assert_eq!(
+            oracle.next_deadline(),
+            wheel.next_deadline(),
+            "next_deadline after op {}: {:?}",
+            n,
+            op
+        );
+        prop_assert_eq!(oracle.now_ms(), wheel.now_ms());
+    }
+    // Drain to the end of time: everything left fires, in the same order.
+    fired_oracle.clear();
+    fired_wheel.clear();
+    prop_assert!(oracle.advance(u64::MAX, &mut fired_oracle).is_ok());
+    prop_assert!(wheel.advance(u64::MAX, &mut fired_wheel).is_ok());
+    prop_assert_eq!(
+        normalise(&fired_oracle, &oracle_numbers),
+        normalise(&fired_wheel, &wheel_numbers)
+    );
+    prop_assert!(wheel.is_empty());
+    prop_assert_eq!(wheel.next_deadline(), None);
+    Ok(())
+}
+
+fn start() -> impl Strategy<Value = u64> {
+    prop_oneof![
+        Just(0u64),
+        0u64..1_000_000,
+        // Just below level boundaries, so the first advances roll several levels at once.
+        Just((1u64 << 36) - 3),
+        Just((1u64 << 42) - 1),
+        Just(u64::MAX / 2 - 100),
+    ]
+}
+
+proptest! {
+    // 48 cases x 2000 ops keeps `cargo test` (debug) well under the CI budget.
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    #[test]
+    fn wheel_matches_ordered_map(start_ms in start(), ops in prop::collection::vec(op(), 2000)) {
+        run(start_ms, &ops)?;
+    }
+}
+
+proptest! {
+    // Short sequences shrink to readable counterexamples when something breaks.
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn wheel_matches_ordered_map_short(start_ms in start(), ops in prop::collection::vec(op(), 1..60)) {
+        run(start_ms, &ops)?;
+    }
+}
