@@ -145,3 +145,22 @@ impl<P> TimerQueue<P> for OrderedMapTimers<P> {
         self.now_ms
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_slot_whose_generation_would_wrap_is_retired() {
+        let mut timers = OrderedMapTimers::new(0);
+        let first = timers.arm(10, 'a');
+        timers.cancel(first);
+        timers.slots[0].generation = u32::MAX;
+        let last = timers.arm(10, 'b');
+        assert_eq!((last.slot(), last.generation()), (0, u32::MAX));
+        assert_eq!(timers.cancel(last), Some('b'));
+        let next = timers.arm(10, 'c');
+        assert_eq!(next.slot(), 1);
+        assert_eq!(timers.cancel(first), None);
+    }
+}

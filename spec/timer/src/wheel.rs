@@ -466,3 +466,31 @@ impl<P> fmt::Debug for TimingWheel<P> {
             .finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_slot_whose_generation_would_wrap_is_retired() {
+        let mut wheel = TimingWheel::new(0);
+        let first = wheel.arm(10, 'a');
+        wheel.cancel(first);
+        // Pretend slot 0 has been reused 2^32 - 1 times.
+        wheel.slots[0].generation = u32::MAX;
+        let last = wheel.arm(10, 'b');
+        assert_eq!((last.slot(), last.generation()), (0, u32::MAX));
+        assert_eq!(wheel.cancel(last), Some('b'));
+        // Reusing slot 0 now would hand out generation 0 again, matching `first`.
+        let next = wheel.arm(10, 'c');
+        assert_eq!(next.slot(), 1);
+        assert_eq!(wheel.cancel(first), None);
+        assert_eq!(wheel.cancel(last), None);
+    }
+
+    #[test]
+    fn slot_is_32_bytes_for_an_8_byte_payload() {
+        // The memory target (<= 32 bytes per live timer) rests on this layout.
+        assert_eq!(TimingWheel::<u64>::SLOT_BYTES, 32);
+    }
+}
