@@ -1,1 +1,56 @@
-fn main() {}
+//! The `cxspec` command line: simulate scenarios, model-check the rules, generate and run
+//! conformance vectors. Each subcommand lives in its own module; this file only parses.
+//!
+//! Exit codes, for every subcommand: 0 success, 1 a property or conformance failure,
+//! 2 a usage, input or kit error.
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+mod check;
+mod conform;
+mod simulate;
+
+#[derive(Parser)]
+#[command(
+    name = "cxspec",
+    version,
+    about = "Executable specification and conformance kit for contact-center task, conversation and SLA rules"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a scenario through the reference rules and print the published events with their times.
+    Simulate(simulate::SimulateArgs),
+    /// Model-check the rules exhaustively with stateright.
+    Check(check::CheckArgs),
+    /// Serve stateright's web Explorer for the model on localhost.
+    Explore(check::ExploreArgs),
+    /// Conformance vectors.
+    Vectors(conform::VectorsArgs),
+    /// Run conformance vectors against the reference or an adapter.
+    Conform(conform::ConformArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // clap exits 2 on usage errors already; keep help/version at 0.
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match cli.command {
+        Command::Simulate(args) => simulate::run(args),
+        Command::Check(args) => check::run(args),
+        Command::Explore(args) => check::explore(args),
+        Command::Vectors(args) => conform::vectors(args),
+        Command::Conform(args) => conform::run(args),
+    }
+}

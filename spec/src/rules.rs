@@ -62,7 +62,7 @@ rules! {
     Sla24 => "SLA-24", "Agent SLA at 100%: AGENT_SLA_EXPIRED, remove all agents, re-route";
     Sla25 => "SLA-25", "Customer SLA at 100%: CUSTOMER_SLA_EXPIRED, the session ends";
     Sla26 => "SLA-26", "Durations: agent SLA per queue or list, customer SLA per channel (voice and non-voice)";
-    Sla27 => "SLA-27", "Starting a running customer SLA restarts it: one timer per session, one agent SLA per conversation";
+    Sla27 => "SLA-27", "Starting a running customer SLA changes nothing: one timer per session, one agent SLA per conversation";
     Sla28 => "SLA-28", "No SLA during hold, during voice (agent SLA), for an ended session, or after Closing";
     Task01 => "TASK-01", "PUSH request: new task QUEUED / ACTIVE / INBOUND / QUEUE, TASK_ENQUEUED, request TTL armed";
     Task02 => "TASK-02", "Agent reserved within the TTL: media RESERVED, RONA timer armed";

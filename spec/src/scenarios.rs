@@ -1,1 +1,414 @@
-//! placeholder
+//! Scenarios: timed input sequences with their configuration and rule set, as data.
+//!
+//! A [`Scenario`] is what `cxspec simulate` runs, what a model-checker counterexample is
+//! written as, and the input half of a conformance vector. [`seed_scenarios`] holds the
+//! worked cases of `949321729.md` (cases 1..8, numbered in order of appearance: the page
+//! numbers two of them "2") and the task flows of `2550490.md`, by name.
+//! Left out: expected outputs. Those live with the tests and vectors, written from the
+//! sources, so that the code under test does not produce its own expectations.
+
+use crate::config::Config;
+use crate::event::{Input, Published, Reject};
+use crate::rules::RuleSet;
+use crate::system::System;
+use crate::types::*;
+use crate::Outcome;
+use serde::{Deserialize, Serialize};
+
+/// One timed input.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Step {
+    pub at_ms: u64,
+    #[serde(flatten)]
+    pub input: Input,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    pub name: String,
+    pub title: String,
+    /// Rule IDs the scenario exercises.
+    #[serde(default)]
+    pub rules: Vec<String>,
+    #[serde(default)]
+    pub rule_set: RuleSet,
+    #[serde(default)]
+    pub config: Config,
+    pub steps: Vec<Step>,
+}
+
+/// What one step did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StepResult {
+    pub at_ms: u64,
+    pub input: Input,
+    pub outcome: Result<Outcome, Reject>,
+}
+
+/// A scenario that cannot run: time went backwards at a step.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TimeWentBackwards {
+    pub step: usize,
+    pub at_ms: u64,
+    pub previous_ms: u64,
+}
+
+impl std::fmt::Display for TimeWentBackwards {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "step {}: at_ms {} is before the previous step's {} (time must not go backwards)",
+            self.step + 1,
+            self.at_ms,
+            self.previous_ms
+        )
+    }
+}
+
+impl Scenario {
+    /// Runs every step on a fresh conversation. Rejections are results, not errors.
+    pub fn run(&self) -> Result<(System, Vec<StepResult>), TimeWentBackwards> {
+        let mut system = System::new();
+        let mut results = Vec::with_capacity(self.steps.len());
+        let mut previous_ms = 0;
+        for (i, step) in self.steps.iter().enumerate() {
+            if step.at_ms < previous_ms {
+                return Err(TimeWentBackwards {
+                    step: i,
+                    at_ms: step.at_ms,
+                    previous_ms,
+                });
+            }
+            previous_ms = step.at_ms;
+            let mut outcome = Outcome::default();
+            let result = system
+                .apply(
+                    &step.input,
+                    step.at_ms,
+                    &self.config,
+                    self.rule_set,
+                    &mut outcome,
+                )
+                .map(|()| outcome);
+            results.push(StepResult {
+                at_ms: step.at_ms,
+                input: step.input,
+                outcome: result,
+            });
+        }
+        Ok((system, results))
+    }
+
+    pub fn from_yaml(text: &str, origin: &str) -> Result<Scenario, crate::config::ConfigError> {
+        let scenario: Scenario =
+            serde_yaml::from_str(text).map_err(|e| crate::config::yaml_error(&e, text, origin))?;
+        scenario
+            .config
+            .validate()
+            .map_err(|invalid| crate::config::ConfigError {
+                origin: origin.to_string(),
+                line: crate::config::line_of_key(text, invalid.field),
+                field: Some(format!("config.{}", invalid.field)),
+                message: invalid.message,
+            })?;
+        Ok(scenario)
+    }
+}
+
+/// Formats a published event on one line, e.g. `CUSTOMER_SLA_STARTED session=1 deadline_ms=300000`.
+pub fn describe(event: &Published) -> String {
+    let value = serde_yaml::to_value(event).expect("published events serialize");
+    let mut text = event.name().to_string();
+    if let serde_yaml::Value::Mapping(map) = value {
+        for (k, v) in map {
+            let key = k.as_str().unwrap_or_default();
+            if key == "event" {
+                continue;
+            }
+            let v = serde_json::to_string(&v).unwrap_or_default();
+            text.push_str(&format!(" {key}={}", v.trim_matches('"')));
+        }
+    }
+    text
+}
+
+// ---- the built-in scenarios -----------------------------------------------------------
+
+const S1: SessionId = SessionId(1);
+const S2: SessionId = SessionId(2);
+const A1: AgentId = AgentId(1);
+const A2: AgentId = AgentId(2);
+
+fn at(at_ms: u64, input: Input) -> Step {
+    Step { at_ms, input }
+}
+
+/// The opening shared by all eight SLA cases: a web chat starts, the bot answers, the
+/// customer writes and asks for an agent.
+fn web_chat_opening() -> Vec<Step> {
+    vec![
+        at(
+            0,
+            Input::SessionStarted {
+                session: S1,
+                channel: ChannelKind::NonVoice,
+            },
+        ),
+        at(1_000, Input::BotMessage { session: S1 }),
+        at(2_000, Input::CustomerMessage { session: S1 }),
+        at(3_000, Input::RequestAgent { session: S1 }),
+    ]
+}
+
+/// The opening plus "agent gets RESERVED and joins".
+fn agent_joins() -> Vec<Step> {
+    let mut steps = web_chat_opening();
+    steps.push(at(4_000, Input::ReserveAgent { agent: A1 }));
+    steps.push(at(5_000, Input::AcceptTask { agent: A1 }));
+    steps
+}
+
+fn scenario(name: &str, title: &str, rules: &[&str], config: Config, steps: Vec<Step>) -> Scenario {
+    Scenario {
+        name: name.to_string(),
+        title: title.to_string(),
+        rules: rules.iter().map(|r| r.to_string()).collect(),
+        rule_set: RuleSet::Specified,
+        config,
+        steps,
+    }
+}
+
+/// The worked cases and task flows, by name.
+pub fn seed_scenarios() -> Vec<Scenario> {
+    let push = Config::default();
+    let wrap_up = Config {
+        wrap_up_enabled: true,
+        ..Config::default()
+    };
+    let pull = Config {
+        routing_mode: RoutingMode::Pull,
+        ..Config::default()
+    };
+    let mut list = Vec::new();
+
+    list.push(scenario(
+        "case-1-single-agent",
+        "Web chat with a single agent",
+        &["SLA-02", "SLA-17", "SLA-16", "SLA-04", "SLA-05", "SLA-06"],
+        push.clone(),
+        agent_joins(),
+    ));
+
+    let mut steps = web_chat_opening();
+    steps.push(at(
+        123_000,
+        Input::TimerFired {
+            timer: crate::TimerKey::RequestTtl,
+        },
+    ));
+    list.push(scenario(
+        "case-2-no-agent-available",
+        "Web chat, no agent available",
+        &["SLA-04", "TASK-05", "SLA-20"],
+        push.clone(),
+        steps,
+    ));
+
+    let mut steps = agent_joins();
+    steps.push(at(6_000, Input::QueueTransfer { agent: A1 }));
+    steps.push(at(7_000, Input::ReserveAgent { agent: A2 }));
+    steps.push(at(8_000, Input::AcceptTask { agent: A2 }));
+    list.push(scenario(
+        "case-3-agent-transfers",
+        "The agent transfers the chat to the queue",
+        &["TASK-11", "SLA-07", "SLA-08", "SLA-05"],
+        push.clone(),
+        steps,
+    ));
+
+    let mut steps = agent_joins();
+    steps.push(at(6_000, Input::QueueTransfer { agent: A1 }));
+    steps.push(at(
+        126_000,
+        Input::TimerFired {
+            timer: crate::TimerKey::RequestTtl,
+        },
+    ));
+    list.push(scenario(
+        "case-4-transfer-no-agent",
+        "The agent transfers, no agent takes it before the TTL",
+        &["TASK-11", "TASK-05", "SLA-20"],
+        push.clone(),
+        steps,
+    ));
+
+    let mut steps = agent_joins();
+    steps.push(at(6_000, Input::LeaveConversation { agent: A1 }));
+    list.push(scenario(
+        "case-5-agent-leaves-no-wrap-up",
+        "The agent leaves, wrap-up disabled",
+        &["CONV-08", "TASK-15", "SLA-07", "SLA-08"],
+        push.clone(),
+        steps,
+    ));
+
+    let mut steps = agent_joins();
+    steps.push(at(6_000, Input::LeaveConversation { agent: A1 }));
+    steps.push(at(7_000, Input::SessionEnded { session: S1 }));
+    steps.push(at(8_000, Input::WrapUpApplied { agent: A1 }));
+    steps.push(at(9_000, Input::HousekeepingDone));
+    list.push(scenario(
+        "case-6-agent-leaves-wrap-up",
+        "The agent leaves, wrap-up enabled; the controller ends the session; wrap-up applied",
+        &[
+            "TASK-16", "SLA-21", "TASK-17", "CONV-06", "CONV-09", "CONV-10",
+        ],
+        wrap_up.clone(),
+        steps,
+    ));
+
+    let mut steps = agent_joins();
+    steps.push(at(
+        6_000,
+        Input::SessionStarted {
+            session: S2,
+            channel: ChannelKind::NonVoice,
+        },
+    ));
+    list.push(scenario(
+        "case-7-second-non-voice-session",
+        "The customer also joins from WhatsApp",
+        &["SLA-02"],
+        push.clone(),
+        steps,
+    ));
+
+    let mut steps = agent_joins();
+    steps.push(at(
+        6_000,
+        Input::SessionStarted {
+            session: S2,
+            channel: ChannelKind::Voice,
+        },
+    ));
+    list.push(scenario(
+        "case-8-voice-session",
+        "The customer starts a voice session",
+        &["SLA-01", "SLA-03"],
+        push.clone(),
+        steps,
+    ));
+
+    // Task flows of 2550490.md.
+    let mut steps = web_chat_opening();
+    steps.push(at(4_000, Input::ReserveAgent { agent: A1 }));
+    steps.push(at(
+        24_000,
+        Input::TimerFired {
+            timer: crate::TimerKey::Rona { task: TaskId(1) },
+        },
+    ));
+    steps.push(at(25_000, Input::ReserveAgent { agent: A2 }));
+    steps.push(at(26_000, Input::AcceptTask { agent: A2 }));
+    list.push(scenario(
+        "push-rona-then-accept",
+        "PUSH: RONA re-queues, another agent accepts",
+        &["TASK-01", "TASK-02", "TASK-04", "TASK-03"],
+        push.clone(),
+        steps,
+    ));
+
+    let mut steps = web_chat_opening();
+    steps.push(at(4_000, Input::PullConversation { agent: A1 }));
+    steps.push(at(
+        5_000,
+        Input::SessionStarted {
+            session: S2,
+            channel: ChannelKind::NonVoice,
+        },
+    ));
+    steps.push(at(6_000, Input::RequestAgent { session: S2 }));
+    steps.push(at(7_000, Input::PullConversation { agent: A1 }));
+    list.push(scenario(
+        "pull-then-second-session",
+        "PULL: the agent takes the chat, then the customer's second session",
+        &["TASK-07", "TASK-08", "TASK-09"],
+        Config {
+            mrd_auto_joinable: false,
+            ..pull
+        },
+        steps,
+    ));
+
+    let mut steps = agent_joins();
+    steps.push(at(6_000, Input::NamedTransfer { agent: A1, to: A2 }));
+    steps.push(at(
+        26_000,
+        Input::TimerFired {
+            timer: crate::TimerKey::Rona { task: TaskId(2) },
+        },
+    ));
+    list.push(scenario(
+        "named-transfer-rona",
+        "Named agent transfer that rings out",
+        &["TASK-13", "TASK-14"],
+        wrap_up.clone(),
+        steps,
+    ));
+
+    let mut steps = agent_joins();
+    steps.push(at(6_000, Input::QueueConference { agent: A1 }));
+    steps.push(at(7_000, Input::ReserveAgent { agent: A2 }));
+    steps.push(at(8_000, Input::AcceptTask { agent: A2 }));
+    steps.push(at(9_000, Input::CustomerMessage { session: S1 }));
+    steps.push(at(
+        69_000,
+        Input::TimerFired {
+            timer: crate::TimerKey::AgentSla,
+        },
+    ));
+    list.push(scenario(
+        "conference-then-agent-sla",
+        "Queue conference, then the agent SLA runs to its first threshold",
+        &["TASK-10", "SLA-05", "SLA-14", "SLA-23"],
+        push.clone(),
+        steps,
+    ));
+
+    let mut steps = agent_joins();
+    steps.push(at(6_000, Input::HoldConversation { agent: A1 }));
+    steps.push(at(7_000, Input::CustomerMessage { session: S1 }));
+    steps.push(at(8_000, Input::ResumeConversation { agent: A1 }));
+    list.push(scenario(
+        "hold-and-resume",
+        "The agent pauses and resumes the conversation",
+        &["CONV-03", "SLA-18", "SLA-19", "CONV-04", "SLA-22"],
+        push,
+        steps,
+    ));
+    list
+}
+
+/// A built-in scenario by name.
+pub fn seed_scenario(name: &str) -> Option<Scenario> {
+    seed_scenarios().into_iter().find(|s| s.name == name)
+}
+
+/// Formats an input on one line, e.g. `CUSTOMER_MESSAGE session=1`.
+pub fn describe_input(input: &Input) -> String {
+    let value = serde_yaml::to_value(input).expect("inputs serialize");
+    let mut text = input.name().to_string();
+    if let serde_yaml::Value::Mapping(map) = value {
+        for (k, v) in map {
+            let key = k.as_str().unwrap_or_default();
+            if key == "event" {
+                continue;
+            }
+            let v = serde_json::to_string(&v).unwrap_or_default();
+            text.push_str(&format!(" {key}={}", v.trim_matches('"')));
+        }
+    }
+    text
+}

@@ -100,7 +100,7 @@ impl SlaTimers {
         }
     }
 
-    /// Starts (or restarts, SLA-27) the customer SLA of a session.
+    /// Starts the customer SLA of a session unless it is running already (SLA-27).
     fn start_customer(
         &mut self,
         session: &crate::conversation::Session,
@@ -116,9 +116,12 @@ impl SlaTimers {
         let timer = SlaTimer::new(now_ms, duration, &config.customer_sla_thresholds_pct);
         let deadline_ms = timer.deadline_ms;
         match self.customer.binary_search_by_key(&session.id, |(s, _)| *s) {
-            Ok(i) => {
+            // "Customer SLA timer is already running, nothing will happen here" (case 1,
+            // BOT sends a response). Restarting would also let threshold reminders,
+            // which are bot messages, postpone the expiry forever.
+            Ok(_) => {
                 out.rule(Rule::Sla27);
-                self.customer[i].1 = timer;
+                return;
             }
             Err(i) => self.customer.insert(i, (session.id, timer)),
         }

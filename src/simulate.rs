@@ -1,0 +1,85 @@
+//! `cxspec simulate`: runs a built-in seed scenario or a scenario file through the
+//! reference rules and prints every step with the events it published and the rules it
+//! applied. Rejections print as such; a malformed file is an error naming file and line.
+
+use cxspec_spec::scenarios::{describe, seed_scenario, seed_scenarios, Scenario};
+use cxspec_spec::RuleSet;
+use std::process::ExitCode;
+
+#[derive(clap::Args)]
+pub struct SimulateArgs {
+    /// A built-in scenario name (see --list) or a scenario YAML file.
+    #[arg(default_value = "case-1-single-agent")]
+    scenario: String,
+    /// Rule set to run: specified, documented or as-implemented (default: the scenario's own).
+    #[arg(long)]
+    rules: Option<RuleSet>,
+    /// List the built-in scenarios and exit.
+    #[arg(long)]
+    list: bool,
+}
+
+pub fn run(args: SimulateArgs) -> ExitCode {
+    if args.list {
+        for s in seed_scenarios() {
+            println!("{:<34} {}", s.name, s.title);
+        }
+        return ExitCode::SUCCESS;
+    }
+    let mut scenario = match load(&args.scenario) {
+        Ok(s) => s,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Some(rules) = args.rules {
+        scenario.rule_set = rules;
+    }
+    let results = match scenario.run() {
+        Ok((_, results)) => results,
+        Err(e) => {
+            eprintln!("error: {}: {e}", args.scenario);
+            return ExitCode::from(2);
+        }
+    };
+    println!(
+        "# {} ({}), rules: {}",
+        scenario.name, scenario.title, scenario.rule_set
+    );
+    for (i, r) in results.iter().enumerate() {
+        println!(
+            "{:>3}. t={}ms {}",
+            i + 1,
+            r.at_ms,
+            cxspec_spec::scenarios::describe_input(&r.input)
+        );
+        match &r.outcome {
+            Ok(outcome) => {
+                for event in &outcome.published {
+                    println!("       -> {}", describe(event));
+                }
+                let ids: Vec<&str> = outcome.rules.iter().map(|r| r.id()).collect();
+                if !ids.is_empty() {
+                    println!("       rules: {}", ids.join(" "));
+                }
+            }
+            Err(reject) => println!("       rejected: {reject}"),
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+fn load(name: &str) -> Result<Scenario, String> {
+    if let Some(s) = seed_scenario(name) {
+        return Ok(s);
+    }
+    let path = std::path::Path::new(name);
+    if !path.exists() {
+        return Err(format!(
+            "`{name}` is neither a built-in scenario (see `cxspec simulate --list`) nor a file"
+        ));
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{name}: {e}"))?;
+    Scenario::from_yaml(&text, name).map_err(|e| e.to_string())
+}
