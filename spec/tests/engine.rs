@@ -1,0 +1,206 @@
+//! The engine on the timing wheel against the engine on the ordered-map oracle, and the
+//! engine's real-deadline behaviour against hand-computed times.
+
+use cxspec_spec::engine::{Engine, EngineError, EngineEvent};
+use cxspec_spec::*;
+use proptest::prelude::*;
+
+fn chat(session: u32) -> Input {
+    Input::SessionStarted {
+        session: SessionId(session),
+        channel: ChannelKind::NonVoice,
+    }
+}
+
+#[test]
+fn request_ttl_fires_at_its_deadline_and_restarts_the_customer_sla() {
+    // Defaults: request TTL 120 s, customer SLA 300 s with thresholds 50% and 80%.
+    let mut engine = Engine::new(Config::default(), RuleSet::Specified);
+    engine.apply(7, chat(1), 0).unwrap();
+    engine
+        .apply(
+            7,
+            Input::CustomerMessage {
+                session: SessionId(1),
+            },
+            2_000,
+        )
+        .unwrap();
+    engine
+        .apply(
+            7,
+            Input::RequestAgent {
+                session: SessionId(1),
+            },
+            3_000,
+        )
+        .unwrap();
+    // Nothing is due before 123 000 ms (3 000 + 120 000).
+    assert_eq!(engine.advance(122_999).unwrap(), vec![]);
+    let fired = engine.advance(130_000).unwrap();
+    let names: Vec<(u64, &str)> = fired.iter().map(|e| (e.at_ms, e.event.name())).collect();
+    assert_eq!(
+        names,
+        vec![
+            (123_000, "TASK_STATE_CHANGED"),
+            (123_000, "NO_AGENT_AVAILABLE"),
+            (123_000, "CUSTOMER_SLA_STARTED")
+        ]
+    );
+    // SLA-20 restarts the SLA at 123 000; its first threshold is at 50% of 300 000.
+    assert_eq!(
+        fired[2].event,
+        Published::CustomerSlaStarted {
+            session: SessionId(1),
+            deadline_ms: 123_000 + 150_000
+        }
+    );
+}
+
+#[test]
+fn customer_sla_crosses_thresholds_then_ends_the_session() {
+    let mut engine = Engine::new(Config::default(), RuleSet::Specified);
+    engine.apply(1, chat(1), 1_000).unwrap();
+    // 50% at 151 000, 80% at 241 000, 100% at 301 000; then the session ends and the
+    // conversation, which never had an agent, goes to Closing.
+    let events = engine.advance(1_000_000).unwrap();
+    let got: Vec<(u64, String)> = events
+        .iter()
+        .map(|e| (e.at_ms, scenarios::describe(&e.event)))
+        .collect();
+    let want: Vec<(u64, String)> = vec![
+        (
+            151_000,
+            "CUSTOMER_SLA_THRESHOLD_REACHED session=1 level=1 percent=50".into(),
+        ),
+        (
+            241_000,
+            "CUSTOMER_SLA_THRESHOLD_REACHED session=1 level=2 percent=80".into(),
+        ),
+        (301_000, "CUSTOMER_SLA_EXPIRED session=1".into()),
+        (301_000, "CHANNEL_SESSION_ENDED session=1".into()),
+        (301_000, "TOPIC_STATE_CHANGED state=CLOSING".into()),
+    ];
+    assert_eq!(got, want);
+    assert_eq!(engine.live_timers(), 0);
+    // House-keeping closes the conversation and the engine forgets it.
+    engine.apply(1, Input::HousekeepingDone, 1_000_001).unwrap();
+    assert!(engine.conversation(1).is_none());
+    assert_eq!(
+        engine.apply(1, Input::QueueFlush, 1_000_002),
+        Err(EngineError::UnknownConversation(1))
+    );
+}
+
+#[test]
+fn expiries_of_different_conversations_interleave_by_deadline() {
+    let mut engine = Engine::new(Config::default(), RuleSet::Specified);
+    engine.apply(1, chat(1), 10).unwrap();
+    engine.apply(2, chat(1), 5).unwrap_err(); // time went backwards: 5 < 10
+    engine.apply(2, chat(1), 20).unwrap();
+    let events = engine.advance(200_000).unwrap();
+    let order: Vec<(u64, u64)> = events.iter().map(|e| (e.at_ms, e.conversation)).collect();
+    assert_eq!(order, vec![(150_010, 1), (150_020, 2)]);
+}
+
+#[test]
+fn bad_input_is_an_error_not_a_panic() {
+    let mut engine = Engine::new(Config::default(), RuleSet::Specified);
+    assert_eq!(
+        engine.apply(
+            9,
+            Input::CustomerMessage {
+                session: SessionId(1)
+            },
+            0
+        ),
+        Err(EngineError::UnknownConversation(9))
+    );
+    engine.apply(9, chat(1), 100).unwrap();
+    assert_eq!(
+        engine.advance(99),
+        Err(EngineError::TimeWentBackwards {
+            now_ms: 100,
+            requested_ms: 99
+        })
+    );
+    let before = engine.conversation(9).cloned();
+    let err = engine
+        .apply(9, Input::AcceptTask { agent: AgentId(1) }, 200)
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            EngineError::Rejected {
+                reject: Reject::NotReserved,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(engine.conversation(9).cloned(), before);
+    let err = engine
+        .apply(9, Input::AgentMessage { agent: AgentId(99) }, 300)
+        .unwrap_err();
+    assert!(err.to_string().contains("UNKNOWN_AGENT"), "{err}");
+}
+
+/// A workload over many conversations: (conversation, input kind, session, agent, time step).
+fn workload() -> impl Strategy<Value = Vec<(u64, u8, u32, u32, u64)>> {
+    proptest::collection::vec((0u64..6, 0u8..14, 1u32..=2, 1u32..=3, 0u64..90_000), 1..300)
+}
+
+fn input_of(kind: u8, session: u32, agent: u32) -> Input {
+    let (s, a) = (SessionId(session), AgentId(agent));
+    match kind {
+        0 => chat(session),
+        1 => Input::SessionStarted {
+            session: s,
+            channel: ChannelKind::Voice,
+        },
+        2 => Input::CustomerMessage { session: s },
+        3 => Input::BotMessage { session: s },
+        4 => Input::RequestAgent { session: s },
+        5 => Input::ReserveAgent { agent: a },
+        6 => Input::AcceptTask { agent: a },
+        7 => Input::AgentMessage { agent: a },
+        8 => Input::LeaveConversation { agent: a },
+        9 => Input::QueueTransfer { agent: a },
+        10 => Input::HoldConversation { agent: a },
+        11 => Input::SessionEnded { session: s },
+        12 => Input::WrapUpApplied { agent: a },
+        _ => Input::HousekeepingDone,
+    }
+}
+
+fn drive<T: cxspec_timer::TimerQueue<cxspec_spec::engine::TimerRef>>(
+    engine: &mut Engine<T>,
+    ops: &[(u64, u8, u32, u32, u64)],
+) -> Vec<Result<Vec<EngineEvent>, EngineError>> {
+    let mut now = 0;
+    let mut log = Vec::new();
+    for &(conv, kind, session, agent, dt) in ops {
+        now += dt;
+        log.push(engine.apply(conv, input_of(kind, session, agent), now));
+        if dt % 3 == 0 {
+            log.push(engine.advance(now + dt * 7));
+            now += dt * 7;
+        }
+    }
+    log.push(engine.advance(now + 10_000_000));
+    log
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    /// The wheel and the ordered map must be indistinguishable through the engine.
+    #[test]
+    fn wheel_engine_matches_ordered_map_engine(ops in workload(), wrap_up in any::<bool>()) {
+        let config = Config { wrap_up_enabled: wrap_up, agents: 3, ..Config::default() };
+        let mut fast = Engine::new(config.clone(), RuleSet::Specified);
+        let mut oracle = Engine::reference(config, RuleSet::Specified);
+        prop_assert_eq!(drive(&mut fast, &ops), drive(&mut oracle, &ops));
+        prop_assert_eq!(fast.live_timers(), oracle.live_timers());
+    }
+}
