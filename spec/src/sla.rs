@@ -77,6 +77,7 @@ impl SlaTimers {
         out: &mut Outcome,
         bus: &mut Bus,
     ) {
+        out.rule(Rule::Sla26);
         let timer = SlaTimer::new(
             now_ms,
             config.agent_sla_ms,
@@ -109,6 +110,7 @@ impl SlaTimers {
         out: &mut Outcome,
         bus: &mut Bus,
     ) {
+        out.rule(Rule::Sla26);
         let duration = match session.channel {
             ChannelKind::Voice => config.voice_customer_sla_ms,
             ChannelKind::NonVoice => config.customer_sla_ms,
