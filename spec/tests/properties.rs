@@ -1,5 +1,9 @@
 //! Random event sequences under every configuration shape: the step never panics, a
-//! rejection changes nothing, and under `specified` no invariant ever breaks.
+//! rejection changes nothing, and under `specified` no invariant ever breaks. The
+//! invariants are how the rules that constrain every state are tested: SLA-28 (no SLA on
+//! hold, during voice for the agent, for an ended session, after Closing), TASK-22 (media
+//! transitions, CLOSED tasks frozen and with a reason, checked step by step with
+//! `transition_violations`) and TASK-23 (one open task per agent).
 
 use cxspec_spec::invariants::{transition_violations, violations};
 use cxspec_spec::*;

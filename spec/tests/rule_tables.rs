@@ -789,3 +789,83 @@ fn rejections_are_named_and_change_nothing() {
         Err(Reject::ConversationClosed)
     );
 }
+
+#[test]
+fn bot_answer_restarts_the_customer_sla_and_accept_brings_the_agent_in() {
+    let c = Config::default();
+    let s = prepare(&c, RuleSet::Specified, &joined()[..2]);
+    let s = continue_with(
+        s,
+        &c,
+        RuleSet::Specified,
+        &[(
+            1_500,
+            Input::BotMessage { session: S1 },
+            vec![
+                P::BotMessage { session: S1 },
+                P::CustomerSlaStarted {
+                    session: S1,
+                    deadline_ms: 1_500 + 150_000,
+                },
+            ],
+            &["SLA-17"],
+        )],
+    );
+    let s = continue_with(
+        s,
+        &c,
+        RuleSet::Specified,
+        &[
+            (
+                2_000,
+                Input::RequestAgent { session: S1 },
+                vec![
+                    view(1, None, TaskState::Active, MediaState::Queued, None),
+                    P::TaskEnqueued {
+                        task: TaskId(1),
+                        session: S1,
+                    },
+                    P::CustomerSlaStopped { session: S1 },
+                ],
+                &["TASK-01", "SLA-04"],
+            ),
+            (
+                3_000,
+                Input::ReserveAgent { agent: A1 },
+                vec![
+                    P::AgentReserved {
+                        agent: A1,
+                        task: TaskId(1),
+                    },
+                    view(1, Some(A1), TaskState::Active, MediaState::Reserved, None),
+                ],
+                &["TASK-02"],
+            ),
+            (
+                4_000,
+                Input::AcceptTask { agent: A1 },
+                vec![
+                    view(1, Some(A1), TaskState::Active, MediaState::Active, None),
+                    P::AgentSubscribed {
+                        agent: A1,
+                        session: S1,
+                    },
+                    P::TopicStateChanged {
+                        state: ConversationState::Active,
+                    },
+                    P::AgentSlaStarted {
+                        deadline_ms: 34_000,
+                    },
+                ],
+                &["TASK-03", "CONV-08", "CONV-02", "CONV-11", "SLA-05"],
+            ),
+        ],
+    );
+    assert_eq!(
+        s.conversation.agents,
+        vec![conversation::Participant {
+            agent: A1,
+            role: Role::Primary
+        }]
+    );
+}

@@ -1,0 +1,74 @@
+//! Traceability: RULES.md and the rule catalogue name the same IDs, and every rule ID is
+//! cited by at least one test here (vectors add their own check in conformance/).
+
+use cxspec_spec::{Deviation, Rule};
+use std::collections::BTreeSet;
+use std::path::Path;
+
+fn spec_dir() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// IDs of the `### ID — title` headings of RULES.md with one of the given prefixes.
+fn headings(prefixes: &[&str]) -> Vec<String> {
+    let text = std::fs::read_to_string(spec_dir().join("RULES.md")).expect("spec/RULES.md exists");
+    text.lines()
+        .filter_map(|l| l.strip_prefix("### "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|id| prefixes.iter().any(|p| id.starts_with(p)))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn rules_md_has_exactly_the_catalogue_rule_ids_once_each() {
+    let listed = headings(&["SLA-", "TASK-", "CONV-"]);
+    let unique: BTreeSet<&String> = listed.iter().collect();
+    assert_eq!(
+        unique.len(),
+        listed.len(),
+        "an ID has two headings in RULES.md"
+    );
+    let catalogue: BTreeSet<String> = Rule::ALL.iter().map(|r| r.id().to_string()).collect();
+    let listed: BTreeSet<String> = listed.into_iter().collect();
+    assert_eq!(
+        catalogue.difference(&listed).collect::<Vec<_>>(),
+        Vec::<&String>::new(),
+        "rules without a RULES.md heading"
+    );
+    assert_eq!(
+        listed.difference(&catalogue).collect::<Vec<_>>(),
+        Vec::<&String>::new(),
+        "RULES.md headings without a rule in rules.rs"
+    );
+}
+
+#[test]
+fn rules_md_documents_every_deviation() {
+    let listed: BTreeSet<String> = headings(&["DEV-", "ATM-"]).into_iter().collect();
+    let catalogue: BTreeSet<String> = Deviation::ALL.iter().map(|d| d.id().to_string()).collect();
+    assert_eq!(listed, catalogue);
+}
+
+#[test]
+fn every_rule_id_is_cited_by_a_test() {
+    let mut text = String::new();
+    for entry in std::fs::read_dir(spec_dir().join("tests")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "rs") && !path.ends_with("rule_ids.rs") {
+            text.push_str(&std::fs::read_to_string(&path).unwrap());
+        }
+    }
+    let uncited: Vec<&str> = Rule::ALL
+        .iter()
+        .map(|r| r.id())
+        .filter(|id| !cites(&text, id))
+        .collect();
+    assert!(uncited.is_empty(), "rule IDs no test cites: {uncited:?}");
+}
+
+/// True when `id` occurs as a whole ID (so "SLA-1" does not match inside "SLA-10").
+fn cites(text: &str, id: &str) -> bool {
+    text.match_indices(id)
+        .any(|(i, _)| !text[i + id.len()..].starts_with(|c: char| c.is_ascii_digit()))
+}
