@@ -102,6 +102,7 @@ pub struct Engine<T: TimerQueue<TimerRef> = TimingWheel<TimerRef>> {
     now_ms: u64,
     fired: Vec<Expired<TimerRef>>,
     wanted: Vec<(TimerKey, u64)>,
+    scratch: Vec<(TimerKey, TimerId, u64)>,
     outcome: Outcome,
 }
 
@@ -128,6 +129,7 @@ impl<T: TimerQueue<TimerRef>> Engine<T> {
             timers,
             fired: Vec::new(),
             wanted: Vec::new(),
+            scratch: Vec::new(),
             outcome: Outcome::default(),
         }
     }
@@ -181,17 +183,16 @@ impl<T: TimerQueue<TimerRef>> Engine<T> {
         out: &mut Vec<EngineEvent>,
     ) -> Result<(), EngineError> {
         self.advance_into(now_ms, out)?;
-        if !self.conversations.contains_key(&conversation) {
+        if let std::collections::hash_map::Entry::Vacant(entry) =
+            self.conversations.entry(conversation)
+        {
             if !matches!(input, Input::SessionStarted { .. }) {
                 return Err(EngineError::UnknownConversation(conversation));
             }
-            self.conversations.insert(
-                conversation,
-                Slot {
-                    system: System::new(),
-                    armed: Vec::new(),
-                },
-            );
+            entry.insert(Slot {
+                system: System::new(),
+                armed: Vec::new(),
+            });
         }
         self.step(conversation, input, now_ms, out)
             .map_err(|reject| EngineError::Rejected {
@@ -269,7 +270,13 @@ impl<T: TimerQueue<TimerRef>> Engine<T> {
             at_ms: now_ms,
             event,
         }));
-        sync_timers(&mut self.timers, &mut self.wanted, id, slot);
+        sync_timers(
+            &mut self.timers,
+            &mut self.wanted,
+            &mut self.scratch,
+            id,
+            slot,
+        );
         if slot.system.conversation.state == crate::types::ConversationState::Closed {
             debug_assert!(slot.armed.is_empty(), "a Closed conversation has no timer");
             self.conversations.remove(&id);
@@ -279,10 +286,12 @@ impl<T: TimerQueue<TimerRef>> Engine<T> {
 }
 
 /// Makes the queue hold exactly the conversation's armed timers: arm the new ones, reset
-/// the moved ones, cancel the gone ones. Both lists are sorted by key, so this is a merge.
+/// the moved ones, cancel the gone ones. Both lists are sorted by key, so this is a merge;
+/// `scratch` is reused so that a step allocates nothing here in the steady state.
 fn sync_timers<T: TimerQueue<TimerRef>>(
     timers: &mut T,
     wanted: &mut Vec<(TimerKey, u64)>,
+    scratch: &mut Vec<(TimerKey, TimerId, u64)>,
     id: ConversationId,
     slot: &mut Slot,
 ) {
@@ -298,11 +307,10 @@ fn sync_timers<T: TimerQueue<TimerRef>>(
     if unchanged {
         return;
     }
-    let mut next = Vec::with_capacity(wanted.len());
-    let mut old = slot.armed.drain(..).peekable();
+    scratch.clear();
+    let mut old = slot.armed.iter().copied().peekable();
     for &(key, deadline) in wanted.iter() {
-        while let Some((gone, timer, _)) = old.next_if(|(k, _, _)| *k < key) {
-            let _ = gone;
+        while let Some((_, timer, _)) = old.next_if(|(k, _, _)| *k < key) {
             timers.cancel(timer);
         }
         match old.next_if(|(k, _, _)| *k == key) {
@@ -312,7 +320,7 @@ fn sync_timers<T: TimerQueue<TimerRef>>(
                         .reset(timer, deadline)
                         .expect("an armed timer's handle is live");
                 }
-                next.push((key, timer, deadline));
+                scratch.push((key, timer, deadline));
             }
             None => {
                 let timer = timers.arm(
@@ -322,12 +330,12 @@ fn sync_timers<T: TimerQueue<TimerRef>>(
                         key,
                     },
                 );
-                next.push((key, timer, deadline));
+                scratch.push((key, timer, deadline));
             }
         }
     }
     for (_, timer, _) in old {
         timers.cancel(timer);
     }
-    slot.armed = next;
+    std::mem::swap(&mut slot.armed, scratch);
 }
