@@ -472,6 +472,7 @@ fn ttl_while_ringing_then_rona_closes_no_agent_available() {
 
 #[test]
 fn queue_transfer_rona_requeues_under_specified_and_closes_under_documented() {
+    // DEV-09: the queue-transfer text of 2550490.md closes the task on RONA.
     let c = Config::default();
     let mut steps = joined();
     steps.push((5_000, Input::QueueTransfer { agent: A1 }));

@@ -1,0 +1,357 @@
+//! Each deviation of `documented` / `as-implemented` from `specified` (rules.rs
+//! `Deviation`, RULES.md "Deviations") shown on a witness: the same inputs, and the step
+//! where the published events differ, written from the rule texts. Together with the
+//! DEV/ATM witnesses in seed_cases.rs and rule_tables.rs, every deviation has one; the last
+//! test checks that.
+
+use cxspec_spec::*;
+use Published as P;
+
+const S1: SessionId = SessionId(1);
+const S2: SessionId = SessionId(2);
+const A1: AgentId = AgentId(1);
+const A2: AgentId = AgentId(2);
+
+fn joined() -> Vec<(u64, Input)> {
+    vec![
+        (
+            0,
+            Input::SessionStarted {
+                session: S1,
+                channel: ChannelKind::NonVoice,
+            },
+        ),
+        (1_000, Input::CustomerMessage { session: S1 }),
+        (2_000, Input::RequestAgent { session: S1 }),
+        (3_000, Input::ReserveAgent { agent: A1 }),
+        (4_000, Input::AcceptTask { agent: A1 }),
+    ]
+}
+
+/// Runs `steps` under `rules` and returns what the last step published.
+fn last_step(config: &Config, rules: RuleSet, steps: &[(u64, Input)]) -> Vec<Published> {
+    let mut system = System::new();
+    let mut last = Vec::new();
+    for (at, input) in steps {
+        let mut out = Outcome::default();
+        system
+            .apply(input, *at, config, rules, &mut out)
+            .unwrap_or_else(|r| panic!("{rules}: {input:?}: {r}"));
+        last = out.published;
+    }
+    last
+}
+
+fn witness(
+    config: &Config,
+    steps: &[(u64, Input)],
+    specified: Vec<Published>,
+    documented: Vec<Published>,
+) {
+    assert_eq!(
+        last_step(config, RuleSet::Specified, steps),
+        specified,
+        "specified"
+    );
+    assert_eq!(
+        last_step(config, RuleSet::Documented, steps),
+        documented,
+        "documented"
+    );
+}
+
+fn steps(extra: &[(u64, Input)]) -> Vec<(u64, Input)> {
+    let mut all = joined();
+    all.extend_from_slice(extra);
+    all
+}
+
+#[test]
+fn dev_01_subscribe_during_voice_starts_the_agent_sla() {
+    let subscribed = [
+        P::TaskStateChanged {
+            task: TaskView {
+                id: TaskId(2),
+                session: S1,
+                agent: Some(A2),
+                state: TaskState::Active,
+                media_state: MediaState::Active,
+                direction: Direction::DirectConference,
+                mode: TaskMode::Queue,
+                reason: None,
+                extra_medias: vec![],
+            },
+        },
+        P::AgentSubscribed {
+            agent: A2,
+            session: S1,
+        },
+    ];
+    let s = steps(&[
+        (
+            5_000,
+            Input::SessionStarted {
+                session: S2,
+                channel: ChannelKind::Voice,
+            },
+        ),
+        (6_000, Input::QueueConference { agent: A1 }),
+        (7_000, Input::ReserveAgent { agent: A2 }),
+        (8_000, Input::AcceptTask { agent: A2 }),
+    ]);
+    let mut documented = subscribed.to_vec();
+    documented.push(P::ResetAgentSla {
+        deadline_ms: 8_000 + 30_000,
+    });
+    witness(&Config::default(), &s, subscribed.to_vec(), documented);
+}
+
+#[test]
+fn dev_02_customer_message_starts_the_agent_sla_during_voice() {
+    let s = steps(&[
+        (
+            5_000,
+            Input::SessionStarted {
+                session: S2,
+                channel: ChannelKind::Voice,
+            },
+        ),
+        (6_000, Input::CustomerMessage { session: S1 }),
+    ]);
+    witness(
+        &Config::default(),
+        &s,
+        vec![P::CustomerMessage { session: S1 }],
+        vec![
+            P::CustomerMessage { session: S1 },
+            P::AgentSlaStarted {
+                deadline_ms: 36_000,
+            },
+        ],
+    );
+}
+
+#[test]
+fn dev_04_agent_message_starts_customer_slas_on_hold() {
+    // Under documented the pause also left the agent SLA running (DEV-05), so SLA-12 stops it.
+    let s = steps(&[
+        (5_000, Input::HoldConversation { agent: A1 }),
+        (6_000, Input::AgentMessage { agent: A1 }),
+    ]);
+    witness(
+        &Config::default(),
+        &s,
+        vec![P::AgentMessage {
+            agent: A1,
+            role: Role::Primary,
+        }],
+        vec![
+            P::AgentMessage {
+                agent: A1,
+                role: Role::Primary,
+            },
+            P::AgentSlaStopped,
+            P::CustomerSlaStarted {
+                session: S1,
+                deadline_ms: 156_000,
+            },
+        ],
+    );
+}
+
+#[test]
+fn dev_07_no_agent_available_starts_the_latest_session_even_if_ended() {
+    let s = vec![
+        (
+            0,
+            Input::SessionStarted {
+                session: S1,
+                channel: ChannelKind::NonVoice,
+            },
+        ),
+        (
+            1,
+            Input::SessionStarted {
+                session: S2,
+                channel: ChannelKind::NonVoice,
+            },
+        ),
+        (2, Input::CustomerMessage { session: S1 }),
+        (3, Input::RequestAgent { session: S1 }),
+        (4, Input::SessionEnded { session: S2 }),
+        (
+            5,
+            Input::TimerFired {
+                timer: TimerKey::RequestTtl,
+            },
+        ),
+    ];
+    let closed = P::TaskStateChanged {
+        task: TaskView {
+            id: TaskId(1),
+            session: S1,
+            agent: None,
+            state: TaskState::Closed,
+            media_state: MediaState::Closed,
+            direction: Direction::Inbound,
+            mode: TaskMode::Queue,
+            reason: Some(ReasonCode::NoAgentAvailable),
+            extra_medias: vec![],
+        },
+    };
+    let naa = P::NoAgentAvailable {
+        task: TaskId(1),
+        session: S1,
+    };
+    witness(
+        &Config::default(),
+        &s,
+        vec![
+            closed.clone(),
+            naa.clone(),
+            P::CustomerSlaStarted {
+                session: S1,
+                deadline_ms: 150_005,
+            },
+        ],
+        vec![
+            closed,
+            naa,
+            P::CustomerSlaStarted {
+                session: S2,
+                deadline_ms: 150_005,
+            },
+        ],
+    );
+}
+
+#[test]
+fn dev_08_a_new_session_on_hold_starts_its_sla() {
+    let s = steps(&[
+        (5_000, Input::HoldConversation { agent: A1 }),
+        (
+            6_000,
+            Input::SessionStarted {
+                session: S2,
+                channel: ChannelKind::NonVoice,
+            },
+        ),
+    ]);
+    let started = P::ChannelSessionStarted {
+        session: S2,
+        channel: ChannelKind::NonVoice,
+    };
+    witness(
+        &Config::default(),
+        &s,
+        vec![started.clone()],
+        vec![
+            started,
+            P::CustomerSlaStarted {
+                session: S2,
+                deadline_ms: 156_000,
+            },
+        ],
+    );
+}
+
+#[test]
+fn dev_10_pull_tasks_have_mode_queue() {
+    let config = Config {
+        routing_mode: RoutingMode::Pull,
+        ..Config::default()
+    };
+    let s = vec![
+        (
+            0,
+            Input::SessionStarted {
+                session: S1,
+                channel: ChannelKind::NonVoice,
+            },
+        ),
+        (1, Input::RequestAgent { session: S1 }),
+        (2, Input::PullConversation { agent: A1 }),
+    ];
+    let mode = |rules| {
+        last_step(&config, rules, &s).iter().find_map(|p| match p {
+            P::TaskStateChanged { task } => Some(task.mode),
+            _ => None,
+        })
+    };
+    assert_eq!(mode(RuleSet::Specified), Some(TaskMode::Agent));
+    assert_eq!(mode(RuleSet::Documented), Some(TaskMode::Queue));
+}
+
+#[test]
+fn dev_12_a_wrap_up_agent_keeps_the_agent_sla_alive() {
+    let config = Config {
+        wrap_up_enabled: true,
+        ..Config::default()
+    };
+    let s = steps(&[
+        (5_000, Input::QueueConference { agent: A1 }),
+        (6_000, Input::ReserveAgent { agent: A2 }),
+        (7_000, Input::AcceptTask { agent: A2 }),
+        (8_000, Input::LeaveConversation { agent: A1 }),
+        (9_000, Input::QueueTransfer { agent: A2 }),
+    ]);
+    let specified = last_step(&config, RuleSet::Specified, &s);
+    let documented = last_step(&config, RuleSet::Documented, &s);
+    // A2 leaves by transfer; only A1, in WRAP_UP, remains.
+    assert_eq!(specified.last(), Some(&P::AgentSlaStopped));
+    assert!(!documented.contains(&P::AgentSlaStopped), "{documented:?}");
+    assert_eq!(&specified[..specified.len() - 1], &documented[..]);
+}
+
+#[test]
+fn dev_13_a_conference_enqueue_stops_the_customer_sla() {
+    let s = steps(&[
+        (5_000, Input::AgentMessage { agent: A1 }),
+        (6_000, Input::QueueConference { agent: A1 }),
+    ]);
+    let queued = P::TaskStateChanged {
+        task: TaskView {
+            id: TaskId(2),
+            session: S1,
+            agent: None,
+            state: TaskState::Active,
+            media_state: MediaState::Queued,
+            direction: Direction::DirectConference,
+            mode: TaskMode::Queue,
+            reason: None,
+            extra_medias: vec![],
+        },
+    };
+    let enqueued = P::TaskEnqueued {
+        task: TaskId(2),
+        session: S1,
+    };
+    witness(
+        &Config::default(),
+        &s,
+        vec![queued.clone(), enqueued.clone()],
+        vec![queued, enqueued, P::CustomerSlaStopped { session: S1 }],
+    );
+}
+
+#[test]
+fn every_deviation_has_a_witness_test() {
+    // The witnesses name their deviation: dev_NN here, DEV-NN / ATM-NN in the other tables.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+    let mut text = String::new();
+    for file in ["deviations.rs", "seed_cases.rs", "rule_tables.rs"] {
+        text.push_str(&std::fs::read_to_string(dir.join(file)).unwrap());
+    }
+    let missing: Vec<&str> = Deviation::ALL
+        .iter()
+        .map(|d| d.id())
+        .filter(|id| {
+            !text.contains(id)
+                && !text.contains(&format!("fn {}_", id.to_lowercase().replace('-', "_")))
+        })
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "deviations without a witness: {missing:?}"
+    );
+}
