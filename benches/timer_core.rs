@@ -6,15 +6,17 @@
 //! - `reset`: move a random live timer to a later deadline;
 //! - `expiry`: drain N timers spread over one hour, advancing ~16 firings at a time; the time
 //!   reported is per fired timer;
+//! - `expiry_seconds`: the same with deadlines on whole seconds within five minutes (few
+//!   distinct deadlines, many timers each, as second-granular SLA timers give);
 //! - `empty_advance`: advance 1 ms when nothing is due (N timers parked ~1 year out);
 //! - `burst`: arm 100k timers with one deadline on top of N and fire them; per timer.
 //!
 //! Competitors: `BTreeMap<(deadline, seq), payload>`; `BinaryHeap` with lazy deletion (a
 //! version check at pop, rebuilt when stale entries outnumber live ones); tokio-util's
 //! `DelayQueue` on a paused current-thread tokio clock; and `hierarchical_hash_wheel_timer`
-//! (Kompact's four-level wheel; why it was picked is in BENCHMARKS.md). `wheel_lazy` is the
-//! design alternative to our intrusive lists (block arrays with lazy, stamp-based
-//! cancellation), kept here so the decision can be re-measured.
+//! (Kompact's four-level wheel; why it was picked is in BENCHMARKS.md). `wheel_intrusive` is
+//! the design alternative to our block arrays with lazy cancellation (intrusive linked lists
+//! through the slab, as in tokio and Linux), kept here so the decision can be re-measured.
 //!
 //! Every operation is timed in chunks of 1024 inside `iter_custom`, by thread CPU time (see
 //! `Stopwatch`: the machine is shared). The bookkeeping that keeps N constant (re-arming what
@@ -497,12 +499,12 @@ impl Queue for Hhwt {
     }
 }
 
-mod lazy_wheel {
-    //! The design `TimingWheel` was measured against: the same 11 x 64 levels, but a bucket is
-    //! an append-only sequence of 8-byte `(slot, stamp)` entries in 1 KiB blocks, the slab slot
-    //! is 24 bytes, and cancel only bumps the slot's stamp (stale entries are skipped when
-    //! their bucket is walked, counted per bucket, and compacted away). It passed the crate's
-    //! differential and unit tests before it was set aside; trimmed to what the benchmark calls.
+mod intrusive_wheel {
+    //! The design `TimingWheel` was measured against: the same 11 x 64 levels, but each bucket
+    //! is 16 intrusive doubly linked lists threaded through a 32-byte slab slot, chosen by a
+    //! hash of the deadline so a cascade can walk them in lockstep with prefetch (as in tokio
+    //! and Linux, plus the chains). It passed the crate's differential and unit tests before it
+    //! was set aside; trimmed to what the benchmark calls.
     #![allow(dead_code)]
 
     use std::mem::MaybeUninit;
@@ -515,117 +517,101 @@ mod lazy_wheel {
     const SLOTS_PER_LEVEL: usize = 1 << LEVEL_BITS;
     /// ceil(64 / 6): enough levels that every `u64` deadline has a bucket.
     const LEVELS: usize = 11;
-    const OVERDUE: usize = LEVELS * SLOTS_PER_LEVEL;
-    const BUCKETS: usize = OVERDUE + 1;
+    const OVERDUE: u16 = (LEVELS * SLOTS_PER_LEVEL) as u16;
+    const BUCKETS: usize = LEVELS * SLOTS_PER_LEVEL + 1;
+    /// `Slot::bucket` of a slot with no live timer; its payload is uninitialised.
+    const VACANT: u16 = u16::MAX;
     const NIL: u32 = u32::MAX;
-    /// Entries per block: 1 KiB, large enough that walking a bucket is a sequential scan, small
-    /// enough that a half-empty last block per bucket costs little.
-    const BLOCK: usize = 128;
-    /// How many entries ahead a bucket walk prefetches the slab slot.
-    const PREFETCH_AHEAD: usize = 16;
-    /// Stale entries a bucket may hold beyond its live count before it is compacted.
-    const STALE_SLACK: u32 = 64;
+    /// Each bucket is split into this many lists, chosen by a hash of the deadline, so that a
+    /// cascade can walk them in lockstep and keep several cache misses in flight (see "Chains").
+    const CHAINS: usize = 16;
 
-    /// One bucket entry: a slab slot and the stamp it had when this entry was written.
-    #[derive(Clone, Copy)]
-    struct Entry {
-        slot: u32,
-        stamp: u32,
-    }
-
-    struct Block {
-        entries: [Entry; BLOCK],
-        /// Next block of the same bucket, or of the free pool.
-        next: u32,
-    }
-
-    struct Slot<P> {
-        /// The deadline while live; meaningless while vacant.
-        deadline_ms: u64,
-        /// Initialised exactly when `stamp` is odd.
-        payload: MaybeUninit<P>,
-        /// Odd while live. +1 on arm, +2 on reset, +1 on cancel or fire: only the entry written
-        /// by the latest arm or reset carries the current stamp.
-        stamp: u32,
-        /// Bumped when the slot is freed; handles carry it, so old handles go stale.
-        generation: u32,
-    }
-
-    impl<P> Slot<P> {
-        #[inline]
-        fn is_live(&self) -> bool {
-            self.stamp & 1 == 1
-        }
-    }
-
-    /// A bucket: a chain of blocks plus counts, and a cached minimum deadline.
-    ///
-    /// The minimum matters only for level >= 1 buckets and `OVERDUE` (a level-0 bucket holds one
-    /// deadline). It is atomic only so `next_deadline(&self)` can refresh the cache without `&mut`
-    /// while the wheel stays `Sync`; all accesses are `Relaxed` and from one thread at a time.
-    struct Bucket {
-        first: u32,
-        last: u32,
-        /// Entries used in the last block.
-        last_len: u32,
-        /// Entries, live and stale.
-        entries: u32,
-        /// Live timers; the occupancy bit is set iff this is non-zero.
-        live: u32,
-        /// When `min_exact`, the least live deadline; otherwise a lower bound.
-        min_ms: AtomicU64,
-        min_exact: AtomicBool,
-    }
-
-    /// Hierarchical timing wheel; see the module documentation for its shape and guarantees.
-    pub struct LazyWheel<P> {
-        now_ms: u64,
-        len: usize,
-        slots: Vec<Slot<P>>,
-        /// Vacant slots, reused last-in first-out. A stack rather than a list threaded through
-        /// the slab: popping from a threaded list reads the popped slot to find the next one, so
-        /// consecutive arms into cold slots would wait on each other's cache misses.
-        free_slots: Vec<u32>,
-        blocks: Vec<Block>,
-        free_block: u32,
-        buckets: Box<[Bucket]>,
-        /// Bit `s` of `occupied[L]` is set iff bucket `(L, s)` has live timers.
-        occupied: [u64; LEVELS],
-        /// Bit `L` is set iff `occupied[L] != 0`.
-        levels: u16,
-        /// Reused by `advance` to order `OVERDUE`: (deadline, position, slot).
-        scratch: Vec<(u64, u32, u32)>,
-    }
-
+    /// The list within a bucket that a deadline goes to. Every timer with a given deadline lands
+    /// in the same list, which is all that FIFO among equal deadlines needs. `OVERDUE` uses list 0
+    /// only, because its list order must be the arm/reset order across different deadlines.
     /// Hints the CPU to start loading `value`'s cache line; no effect on the program's meaning.
     #[inline(always)]
     fn prefetch<T>(value: &T) {
         #[cfg(target_arch = "x86_64")]
         {
             use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-            // SAFETY: a prefetch reads nothing architecturally and cannot fault.
+            // SAFETY: prefetching is a hint; it reads nothing architecturally and cannot fault.
             unsafe { _mm_prefetch::<_MM_HINT_T0>((value as *const T).cast()) };
         }
         #[cfg(not(target_arch = "x86_64"))]
         let _ = value;
     }
 
-    impl<P> LazyWheel<P> {
+    #[inline]
+    fn chain_of(bucket: u16, deadline_ms: u64) -> usize {
+        if bucket == OVERDUE {
+            0
+        } else {
+            // Fibonacci hashing: deadlines on a round grid (whole seconds) still spread out.
+            (deadline_ms.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - CHAINS.trailing_zeros()))
+                as usize
+        }
+    }
+
+    struct Slot<P> {
+        deadline_ms: u64,
+        /// Next in the bucket's chain.
+        next: u32,
+        prev: u32,
+        generation: u32,
+        /// Bucket index when live, `VACANT` otherwise.
+        bucket: u16,
+        /// Initialised exactly when `bucket != VACANT`.
+        payload: MaybeUninit<P>,
+    }
+
+    /// One wheel bucket: `CHAINS` doubly linked lists of slab indices, plus a cached minimum.
+    ///
+    /// The minimum matters only for level >= 1 buckets and `OVERDUE` (a level-0 bucket holds one
+    /// deadline). It is atomic only so `next_deadline(&self)` can refresh the cache without `&mut`
+    /// while the wheel stays `Sync`; all accesses are `Relaxed` and from one thread at a time.
+    struct Bucket {
+        heads: [u32; CHAINS],
+        tails: [u32; CHAINS],
+        /// Live timers in all chains; the occupancy bit is set iff this is non-zero.
+        len: u32,
+        /// When `min_exact`, the least deadline in the list; otherwise a lower bound.
+        min_ms: AtomicU64,
+        min_exact: AtomicBool,
+    }
+
+    /// Hierarchical timing wheel; see the module documentation for its shape and guarantees.
+    pub struct IntrusiveWheel<P> {
+        now_ms: u64,
+        len: usize,
+        slots: Vec<Slot<P>>,
+        /// Vacant slots with their current generation, reused last-in first-out. A stack rather
+        /// than a list threaded through the slab: popping a threaded list reads the popped slot to
+        /// find the next one, so consecutive arms into cold slots would wait on each other's cache
+        /// misses; with the generation at hand, `arm` only writes to the slot.
+        free_slots: Vec<(u32, u32)>,
+        buckets: Box<[Bucket]>,
+        /// Bit `s` of `occupied[L]` is set iff bucket `(L, s)` is non-empty.
+        occupied: [u64; LEVELS],
+        /// Bit `L` is set iff `occupied[L] != 0`.
+        levels: u16,
+        /// Reused by `advance` to order `OVERDUE`: (deadline, list position, slot).
+        scratch: Vec<(u64, u32, u32)>,
+    }
+
+    impl<P> IntrusiveWheel<P> {
         /// An empty wheel whose clock starts at `start_ms`.
         pub fn new(start_ms: u64) -> Self {
             Self::with_capacity(start_ms, 0)
         }
 
-        /// An empty wheel with room for `capacity` live timers before the slab or the block pool
-        /// reallocates.
+        /// An empty wheel with room for `capacity` live timers before the slab reallocates.
         pub fn with_capacity(start_ms: u64, capacity: usize) -> Self {
             let buckets = (0..BUCKETS)
                 .map(|_| Bucket {
-                    first: NIL,
-                    last: NIL,
-                    last_len: 0,
-                    entries: 0,
-                    live: 0,
+                    heads: [NIL; CHAINS],
+                    tails: [NIL; CHAINS],
+                    len: 0,
                     min_ms: AtomicU64::new(u64::MAX),
                     min_exact: AtomicBool::new(true),
                 })
@@ -635,9 +621,6 @@ mod lazy_wheel {
                 len: 0,
                 slots: Vec::with_capacity(capacity),
                 free_slots: Vec::new(),
-                // Plus an eighth for the part-filled last block of each bucket in use.
-                blocks: Vec::with_capacity(capacity.div_ceil(BLOCK) * 9 / 8),
-                free_block: NIL,
                 buckets,
                 occupied: [0; LEVELS],
                 levels: 0,
@@ -645,27 +628,26 @@ mod lazy_wheel {
             }
         }
 
-        /// Bytes of slab per timer slot, for the benchmarks' memory report (a live timer also
-        /// has one 8-byte bucket entry).
+        /// Bytes of slab per timer slot, for the benchmarks' memory report.
         pub const SLOT_BYTES: usize = std::mem::size_of::<Slot<P>>();
 
         /// The bucket a timer with `deadline_ms` belongs in, relative to the current `now_ms`.
         #[inline]
-        fn bucket_for(&self, deadline_ms: u64) -> usize {
+        fn bucket_for(&self, deadline_ms: u64) -> u16 {
             if deadline_ms <= self.now_ms {
                 return OVERDUE;
             }
             // The highest differing bit picks the level: below it the deadline's digits are free,
-            // above it the deadline agrees with now, so the bucket is reached in order.
+            // above it the deadline agrees with now, so the bucket will be reached in order.
             let differing = deadline_ms ^ self.now_ms;
             let level = (63 - differing.leading_zeros()) / LEVEL_BITS;
-            let digit = (deadline_ms >> (level * LEVEL_BITS)) as usize & (SLOTS_PER_LEVEL - 1);
-            level as usize * SLOTS_PER_LEVEL + digit
+            let slot = (deadline_ms >> (level * LEVEL_BITS)) & (SLOTS_PER_LEVEL as u64 - 1);
+            (level as usize * SLOTS_PER_LEVEL + slot as usize) as u16
         }
 
-        /// First millisecond covered by bucket (`level`, `digit`) in the current rotation.
+        /// First millisecond covered by bucket (`level`, `slot`) in the current rotation.
         #[inline]
-        fn bucket_start(&self, level: u32, digit: u32) -> u64 {
+        fn bucket_start(&self, level: u32, slot: u32) -> u64 {
             let shift = level * LEVEL_BITS;
             let above = shift + LEVEL_BITS;
             let prefix = if above >= 64 {
@@ -673,83 +655,30 @@ mod lazy_wheel {
             } else {
                 self.now_ms & !((1u64 << above) - 1)
             };
-            prefix | (u64::from(digit) << shift)
+            prefix | (u64::from(slot) << shift)
         }
 
         #[inline]
-        fn set_occupied(&mut self, bucket: usize) {
-            if bucket != OVERDUE {
-                let level = bucket / SLOTS_PER_LEVEL;
-                self.occupied[level] |= 1 << (bucket % SLOTS_PER_LEVEL);
-                self.levels |= 1 << level;
+        fn link_tail(&mut self, index: u32, bucket: u16) {
+            let deadline_ms = self.slots[index as usize].deadline_ms;
+            let chain = chain_of(bucket, deadline_ms);
+            let b = &mut self.buckets[bucket as usize];
+            let tail = b.tails[chain];
+            b.tails[chain] = index;
+            if tail == NIL {
+                b.heads[chain] = index;
+            } else {
+                self.slots[tail as usize].next = index;
             }
-        }
-
-        #[inline]
-        fn clear_occupied(&mut self, bucket: usize) {
-            if bucket != OVERDUE {
-                let level = bucket / SLOTS_PER_LEVEL;
-                self.occupied[level] &= !(1 << (bucket % SLOTS_PER_LEVEL));
-                if self.occupied[level] == 0 {
-                    self.levels &= !(1 << level);
-                }
-            }
-        }
-
-        fn alloc_block(&mut self) -> u32 {
-            if self.free_block != NIL {
-                let block = self.free_block;
-                self.free_block = self.blocks[block as usize].next;
-                self.blocks[block as usize].next = NIL;
-                return block;
-            }
-            let block = u32::try_from(self.blocks.len())
-                .ok()
-                .filter(|&b| b != NIL)
-                .expect("more than 2^32 - 1 entry blocks");
-            self.blocks.push(Block {
-                entries: [Entry { slot: 0, stamp: 0 }; BLOCK],
-                next: NIL,
-            });
-            block
-        }
-
-        /// Returns the chain `first ..= last` to the block pool.
-        fn free_chain(&mut self, first: u32, last: u32) {
-            if first != NIL {
-                self.blocks[last as usize].next = self.free_block;
-                self.free_block = first;
-            }
-        }
-
-        /// Appends the live timer in `slot` to `bucket` under its current stamp.
-        #[inline]
-        fn place(&mut self, slot: u32, bucket: usize) {
-            let (deadline_ms, stamp) = {
-                let s = &self.slots[slot as usize];
-                (s.deadline_ms, s.stamp)
-            };
-            let b = &self.buckets[bucket];
-            let (mut last, mut last_len) = (b.last, b.last_len as usize);
-            if last == NIL || last_len == BLOCK {
-                let block = self.alloc_block();
-                if last == NIL {
-                    self.buckets[bucket].first = block;
-                } else {
-                    self.blocks[last as usize].next = block;
-                }
-                (last, last_len) = (block, 0);
-            }
-            self.blocks[last as usize].entries[last_len] = Entry { slot, stamp };
-            let b = &mut self.buckets[bucket];
-            b.last = last;
-            b.last_len = last_len as u32 + 1;
-            b.entries += 1;
-            b.live += 1;
-            if b.live == 1 {
+            b.len += 1;
+            if b.len == 1 {
                 *b.min_ms.get_mut() = deadline_ms;
                 *b.min_exact.get_mut() = true;
-                self.set_occupied(bucket);
+                if bucket != OVERDUE {
+                    let level = bucket as usize / SLOTS_PER_LEVEL;
+                    self.occupied[level] |= 1 << (bucket as usize % SLOTS_PER_LEVEL);
+                    self.levels |= 1 << level;
+                }
             } else {
                 let min = b.min_ms.get_mut();
                 if deadline_ms < *min {
@@ -758,146 +687,82 @@ mod lazy_wheel {
                     *b.min_exact.get_mut() = true;
                 }
             }
+            let slot = &mut self.slots[index as usize];
+            slot.prev = tail;
+            slot.next = NIL;
+            slot.bucket = bucket;
         }
 
-        /// Detaches every entry of `bucket`; returns (first block, last block, used in last).
         #[inline]
-        fn take(&mut self, bucket: usize) -> (u32, u32, u32) {
-            let b = &mut self.buckets[bucket];
-            let chain = (b.first, b.last, b.last_len);
-            b.first = NIL;
-            b.last = NIL;
-            b.last_len = 0;
-            b.entries = 0;
-            b.live = 0;
-            self.clear_occupied(bucket);
-            chain
-        }
-
-        /// Records that the timer whose deadline was `deadline_ms` left `bucket` (its entry is
-        /// already stale: the caller bumped the stamp). Empties or compacts the bucket as needed.
-        #[inline]
-        fn unplace(&mut self, bucket: usize, deadline_ms: u64) {
-            let b = &mut self.buckets[bucket];
-            b.live -= 1;
-            if b.live == 0 {
-                let (first, last, _) = self.take(bucket);
-                self.free_chain(first, last);
-                return;
+        fn unlink(&mut self, index: u32) {
+            let slot = &self.slots[index as usize];
+            let (bucket, prev, next, deadline_ms) =
+                (slot.bucket, slot.prev, slot.next, slot.deadline_ms);
+            if prev != NIL {
+                self.slots[prev as usize].next = next;
             }
-            if deadline_ms == *b.min_ms.get_mut() {
+            if next != NIL {
+                self.slots[next as usize].prev = prev;
+            }
+            let chain = chain_of(bucket, deadline_ms);
+            let b = &mut self.buckets[bucket as usize];
+            if prev == NIL {
+                b.heads[chain] = next;
+            }
+            if next == NIL {
+                b.tails[chain] = prev;
+            }
+            b.len -= 1;
+            if b.len == 0 {
+                if bucket != OVERDUE {
+                    let level = bucket as usize / SLOTS_PER_LEVEL;
+                    self.occupied[level] &= !(1 << (bucket as usize % SLOTS_PER_LEVEL));
+                    if self.occupied[level] == 0 {
+                        self.levels &= !(1 << level);
+                    }
+                }
+            } else if deadline_ms == *b.min_ms.get_mut() {
                 // Another timer may share the minimum; recomputing is deferred to next_deadline.
                 *b.min_exact.get_mut() = false;
             }
-            if b.entries > 2 * b.live + STALE_SLACK {
-                self.compact(bucket);
-            }
         }
 
-        /// Drops the stale entries of `bucket`, keeping the live ones in order, and returns the
-        /// blocks it no longer needs to the pool.
-        fn compact(&mut self, bucket: usize) {
-            let Bucket {
-                first,
-                last,
-                last_len,
-                ..
-            } = self.buckets[bucket];
-            if first == NIL {
-                return;
+        /// Detaches a whole bucket and returns its chains' heads; the caller walks them.
+        fn take_bucket(&mut self, level: u32, slot: u32) -> [u32; CHAINS] {
+            let b = &mut self.buckets[level as usize * SLOTS_PER_LEVEL + slot as usize];
+            let heads = b.heads;
+            b.heads = [NIL; CHAINS];
+            b.tails = [NIL; CHAINS];
+            b.len = 0;
+            self.occupied[level as usize] &= !(1 << slot);
+            if self.occupied[level as usize] == 0 {
+                self.levels &= !(1 << level);
             }
-            // Write cursor trails the read cursor, so compacting in place is safe.
-            let (mut write_block, mut write_at) = (first, 0usize);
-            let mut kept = 0u32;
-            let mut read_block = first;
-            loop {
-                let used = if read_block == last {
-                    last_len as usize
-                } else {
-                    BLOCK
-                };
-                for i in 0..used {
-                    let entries = &self.blocks[read_block as usize].entries[..used];
-                    if let Some(ahead) = entries.get(i + PREFETCH_AHEAD) {
-                        prefetch(&self.slots[ahead.slot as usize]);
-                    }
-                    let entry = entries[i];
-                    if self.slots[entry.slot as usize].stamp != entry.stamp {
-                        continue;
-                    }
-                    if write_at == BLOCK {
-                        write_block = self.blocks[write_block as usize].next;
-                        write_at = 0;
-                    }
-                    self.blocks[write_block as usize].entries[write_at] = entry;
-                    write_at += 1;
-                    kept += 1;
-                }
-                if read_block == last {
-                    break;
-                }
-                read_block = self.blocks[read_block as usize].next;
-            }
-            let b = &mut self.buckets[bucket];
-            debug_assert_eq!(kept, b.live);
-            b.entries = kept;
-            if kept == 0 {
-                let (first, last, _) = self.take(bucket);
-                self.free_chain(first, last);
-                return;
-            }
-            b.last = write_block;
-            b.last_len = write_at as u32;
-            let spare = self.blocks[write_block as usize].next;
-            self.blocks[write_block as usize].next = NIL;
-            if write_block != last {
-                self.free_chain(spare, last);
-            }
-        }
-
-        /// Changes a slot's stamp by `by`. Stamps only grow between wraps, so a stale entry
-        /// (holding an older stamp) cannot match. Before a wrap every stale entry is purged, while
-        /// the counts still agree with the stamps; after it the slot's only entry is the one this
-        /// bump makes stale, whose stamp the slot will not reach again before the next wrap.
-        #[inline]
-        fn bump_stamp(&mut self, slot: u32, by: u32) {
-            if self.slots[slot as usize].stamp.checked_add(by).is_none() {
-                self.purge_stale();
-            }
-            let s = &mut self.slots[slot as usize];
-            s.stamp = s.stamp.wrapping_add(by);
-        }
-
-        /// Compacts every bucket. Needed only when some slot's stamp wraps (after 2^31 resets
-        /// of one slot), so its cost does not matter.
-        #[cold]
-        fn purge_stale(&mut self) {
-            for bucket in 0..BUCKETS {
-                self.compact(bucket);
-            }
+            heads
         }
 
         /// Index of the slot a current handle names, or None for a stale one.
         #[inline]
         fn live_index(&self, id: TimerId) -> Option<u32> {
             let slot = self.slots.get(id.0 as usize)?;
-            (slot.is_live() && slot.generation == id.1).then_some(id.0)
+            (slot.bucket != VACANT && slot.generation == id.1).then_some(id.0)
         }
 
-        /// Moves the payload out of a live slot, makes its entries stale and frees the slot.
+        /// Moves the payload out of a live, already unlinked slot and frees the slot.
         #[inline]
         fn release(&mut self, index: u32) -> P {
-            self.bump_stamp(index, 1);
             self.len -= 1;
             let slot = &mut self.slots[index as usize];
-            // SAFETY: the slot was live (odd stamp) until the bump above, so the payload is
-            // initialised; the stamp is now even, so nothing reads or drops it again.
+            debug_assert_ne!(slot.bucket, VACANT);
+            slot.bucket = VACANT;
+            // SAFETY: the slot was live (bucket != VACANT), so its payload is initialised; marking
+            // it VACANT first means nothing reads or drops it again.
             let payload = unsafe { slot.payload.assume_init_read() };
             // A slot whose generation would wrap is retired for good, so no handle ever matches a
             // later occupant of its slot.
             if let Some(generation) = slot.generation.checked_add(1) {
                 slot.generation = generation;
-                self.free_slots.push(index);
+                self.free_slots.push((index, generation));
             }
             payload
         }
@@ -913,115 +778,61 @@ mod lazy_wheel {
 
         /// Fires everything in `OVERDUE` in (deadline, arm/reset order).
         fn fire_overdue(&mut self, fired: &mut Vec<(TimerId, u64, P)>) {
-            let (first, last, last_len) = self.take(OVERDUE);
-            // Entry order is arm/reset order; only the deadlines may be out of order.
+            let b = &mut self.buckets[OVERDUE as usize];
+            let mut cur = b.heads[0];
+            b.heads[0] = NIL;
+            b.tails[0] = NIL;
+            b.len = 0;
+            // List order is arm/reset order; only the deadlines may be out of order.
+            let mut sorted = true;
+            let mut last = 0;
+            let mut walk = cur;
+            while walk != NIL {
+                let slot = &self.slots[walk as usize];
+                sorted &= slot.deadline_ms >= last;
+                last = slot.deadline_ms;
+                walk = slot.next;
+            }
+            if sorted {
+                while cur != NIL {
+                    let next = self.slots[cur as usize].next;
+                    self.fire(cur, fired);
+                    cur = next;
+                }
+                return;
+            }
             let mut scratch = std::mem::take(&mut self.scratch);
             scratch.clear();
-            let mut block = first;
-            while block != NIL {
-                let used = if block == last {
-                    last_len as usize
-                } else {
-                    BLOCK
-                };
-                for i in 0..used {
-                    let entry = self.blocks[block as usize].entries[i];
-                    let slot = &self.slots[entry.slot as usize];
-                    if slot.stamp == entry.stamp {
-                        scratch.push((slot.deadline_ms, scratch.len() as u32, entry.slot));
-                    }
-                }
-                block = if block == last {
-                    NIL
-                } else {
-                    self.blocks[block as usize].next
-                };
+            let mut position = 0u32;
+            while cur != NIL {
+                let slot = &self.slots[cur as usize];
+                scratch.push((slot.deadline_ms, position, cur));
+                position += 1;
+                cur = slot.next;
             }
-            self.free_chain(first, last);
             // (deadline, position) is unique, so the unstable (in-place, allocation-free) sort
-            // gives the order of a stable sort by deadline.
-            if !scratch.is_sorted() {
-                scratch.sort_unstable();
-            }
+            // gives the same order as a stable sort by deadline.
+            scratch.sort_unstable();
             for &(_, _, index) in &scratch {
                 self.fire(index, fired);
             }
             self.scratch = scratch;
         }
 
-        /// Processes bucket (`level`, `digit`) that starts at `start_ms` (now `now_ms`): fires
-        /// what is due and cascades the rest into lower levels, in entry order.
-        fn process(
-            &mut self,
-            level: u32,
-            digit: u32,
-            start_ms: u64,
-            fired: &mut Vec<(TimerId, u64, P)>,
-        ) {
-            let (first, last, last_len) =
-                self.take(level as usize * SLOTS_PER_LEVEL + digit as usize);
-            let mut block = first;
-            while block != NIL {
-                let used = if block == last {
-                    last_len as usize
-                } else {
-                    BLOCK
-                };
-                for i in 0..used {
-                    let entries = &self.blocks[block as usize].entries;
-                    if let Some(ahead) = entries[..used].get(i + PREFETCH_AHEAD) {
-                        prefetch(&self.slots[ahead.slot as usize]);
-                    }
-                    let entry = entries[i];
-                    let slot = &self.slots[entry.slot as usize];
-                    if slot.stamp != entry.stamp {
-                        continue;
-                    }
-                    let deadline_ms = slot.deadline_ms;
-                    if deadline_ms <= start_ms {
-                        // Level 0 holds exactly `start_ms`; a cascading bucket may hold it too,
-                        // and every lower level is empty, so entry order is firing order.
-                        debug_assert_eq!(deadline_ms, start_ms);
-                        self.fire(entry.slot, fired);
-                    } else {
-                        let bucket = self.bucket_for(deadline_ms);
-                        self.place(entry.slot, bucket);
-                    }
-                }
-                block = if block == last {
-                    NIL
-                } else {
-                    self.blocks[block as usize].next
-                };
-            }
-            self.free_chain(first, last);
-        }
-
-        /// The minimum live deadline in a level >= 1 or `OVERDUE` bucket, refreshing the cache.
+        /// The minimum deadline in a level >= 1 or `OVERDUE` bucket, refreshing the cache.
         fn bucket_min(&self, bucket: usize) -> u64 {
             let b = &self.buckets[bucket];
             if b.min_exact.load(Relaxed) {
                 return b.min_ms.load(Relaxed);
             }
             let mut min = u64::MAX;
-            let mut block = b.first;
-            while block != NIL {
-                let used = if block == b.last {
-                    b.last_len as usize
-                } else {
-                    BLOCK
-                };
-                for entry in &self.blocks[block as usize].entries[..used] {
-                    let slot = &self.slots[entry.slot as usize];
-                    if slot.stamp == entry.stamp {
-                        min = min.min(slot.deadline_ms);
-                    }
+            for &head in &b.heads {
+                let mut cur = head;
+                while cur != NIL {
+                    let slot = &self.slots[cur as usize];
+                    min = min.min(slot.deadline_ms);
+                    cur = slot.next;
                 }
-                block = if block == b.last {
-                    NIL
-                } else {
-                    self.blocks[block as usize].next
-                };
             }
             b.min_ms.store(min, Relaxed);
             b.min_exact.store(true, Relaxed);
@@ -1029,52 +840,47 @@ mod lazy_wheel {
         }
     }
 
-    impl<P> LazyWheel<P> {
+    impl<P> IntrusiveWheel<P> {
         pub fn arm(&mut self, deadline_ms: u64, payload: P) -> TimerId {
-            let index = if let Some(index) = self.free_slots.pop() {
+            let (index, generation) = if let Some((index, generation)) = self.free_slots.pop() {
                 let slot = &mut self.slots[index as usize];
                 slot.deadline_ms = deadline_ms;
                 slot.payload.write(payload);
-                index
+                (index, generation)
             } else {
-                // NIL (u32::MAX) is reserved, so at most u32::MAX slots exist: 96 GiB of slab.
+                // NIL (u32::MAX) is reserved, so at most u32::MAX slots exist: 128 GiB of slab.
                 let index = u32::try_from(self.slots.len())
                     .ok()
                     .filter(|&i| i != NIL)
                     .expect("more than 2^32 - 1 timer slots");
                 self.slots.push(Slot {
                     deadline_ms,
-                    payload: MaybeUninit::new(payload),
-                    stamp: 0,
+                    next: NIL,
+                    prev: NIL,
                     generation: 0,
+                    bucket: VACANT,
+                    payload: MaybeUninit::new(payload),
                 });
-                index
+                (index, 0)
             };
-            self.bump_stamp(index, 1);
-            self.len += 1;
             let bucket = self.bucket_for(deadline_ms);
-            self.place(index, bucket);
-            (index, self.slots[index as usize].generation)
+            self.link_tail(index, bucket);
+            self.len += 1;
+            (index, generation)
         }
 
         pub fn cancel(&mut self, id: TimerId) -> Option<P> {
             let index = self.live_index(id)?;
-            let deadline_ms = self.slots[index as usize].deadline_ms;
-            let bucket = self.bucket_for(deadline_ms);
-            let payload = self.release(index);
-            self.unplace(bucket, deadline_ms);
-            Some(payload)
+            self.unlink(index);
+            Some(self.release(index))
         }
 
         pub fn reset(&mut self, id: TimerId, deadline_ms: u64) -> Result<(), TimerId> {
             let index = self.live_index(id).ok_or(id)?;
-            let old_ms = self.slots[index as usize].deadline_ms;
-            let old_bucket = self.bucket_for(old_ms);
-            self.bump_stamp(index, 2);
-            self.unplace(old_bucket, old_ms);
+            self.unlink(index);
             self.slots[index as usize].deadline_ms = deadline_ms;
             let bucket = self.bucket_for(deadline_ms);
-            self.place(index, bucket);
+            self.link_tail(index, bucket);
             Ok(())
         }
 
@@ -1087,20 +893,73 @@ mod lazy_wheel {
                 return Err((self.now_ms, now_ms));
             }
             // Overdue deadlines are <= the old now, below every deadline in the wheel.
-            if self.buckets[OVERDUE].live != 0 {
+            if self.buckets[OVERDUE as usize].len != 0 {
                 self.fire_overdue(fired);
             }
             // Lower levels always start earlier than higher ones (a level-L bucket lies inside
-            // the current level-(L+1) bucket), so the lowest non-empty level holds the next one.
+            // the current level-(L+1) slot), so the lowest non-empty level holds the next bucket.
             while self.levels != 0 {
                 let level = self.levels.trailing_zeros();
-                let digit = self.occupied[level as usize].trailing_zeros();
-                let start_ms = self.bucket_start(level, digit);
+                let slot = self.occupied[level as usize].trailing_zeros();
+                let start_ms = self.bucket_start(level, slot);
                 if start_ms > now_ms {
                     break;
                 }
                 self.now_ms = start_ms;
-                self.process(level, digit, start_ms, fired);
+                let mut cursors = self.take_bucket(level, slot);
+                if level == 0 {
+                    // One deadline, hence one chain: fire it in list order.
+                    let mut cur = cursors[chain_of(0, start_ms)];
+                    while cur != NIL {
+                        let next = self.slots[cur as usize].next;
+                        if next != NIL {
+                            prefetch(&self.slots[next as usize]);
+                        }
+                        debug_assert_eq!(self.slots[cur as usize].deadline_ms, start_ms);
+                        self.fire(cur, fired);
+                        cur = next;
+                    }
+                    continue;
+                }
+                // Walk the chains in lockstep: each step's loads are independent of the other
+                // chains', so the CPU overlaps their cache misses instead of chasing one list.
+                // Only non-empty chains are visited (sparse buckets are the common case).
+                let mut active = 0;
+                for i in 0..CHAINS {
+                    if cursors[i] != NIL {
+                        cursors[active] = cursors[i];
+                        active += 1;
+                    }
+                }
+                while active > 0 {
+                    let mut i = 0;
+                    while i < active {
+                        let cur = cursors[i];
+                        let slot = &self.slots[cur as usize];
+                        let (next, deadline_ms) = (slot.next, slot.deadline_ms);
+                        if next != NIL {
+                            // Needed again only after the other chains' steps: enough lead for
+                            // the prefetch to hide most of a miss.
+                            prefetch(&self.slots[next as usize]);
+                            cursors[i] = next;
+                            i += 1;
+                        } else {
+                            // Chain done; the order chains are visited in does not matter.
+                            active -= 1;
+                            cursors[i] = cursors[active];
+                        }
+                        if deadline_ms <= start_ms {
+                            // Level 0 holds exactly `start_ms`; a cascading bucket may hold it
+                            // too, all in one chain, and every lower level is empty, so chain
+                            // order is firing order.
+                            debug_assert_eq!(deadline_ms, start_ms);
+                            self.fire(cur, fired);
+                        } else {
+                            let bucket = self.bucket_for(deadline_ms);
+                            self.link_tail(cur, bucket);
+                        }
+                    }
+                }
             }
             self.now_ms = now_ms;
             Ok(())
@@ -1111,18 +970,18 @@ mod lazy_wheel {
         }
 
         pub fn next_deadline(&self) -> Option<u64> {
-            if self.buckets[OVERDUE].live != 0 {
-                return Some(self.bucket_min(OVERDUE));
+            if self.buckets[OVERDUE as usize].len != 0 {
+                return Some(self.bucket_min(OVERDUE as usize));
             }
             if self.levels == 0 {
                 return None;
             }
             let level = self.levels.trailing_zeros();
-            let digit = self.occupied[level as usize].trailing_zeros();
+            let slot = self.occupied[level as usize].trailing_zeros();
             if level == 0 {
-                Some(self.bucket_start(0, digit))
+                Some(self.bucket_start(0, slot))
             } else {
-                Some(self.bucket_min(level as usize * SLOTS_PER_LEVEL + digit as usize))
+                Some(self.bucket_min(level as usize * SLOTS_PER_LEVEL + slot as usize))
             }
         }
 
@@ -1131,14 +990,14 @@ mod lazy_wheel {
         }
     }
 
-    impl<P> Drop for LazyWheel<P> {
+    impl<P> Drop for IntrusiveWheel<P> {
         fn drop(&mut self) {
             if std::mem::needs_drop::<P>() {
                 for slot in &mut self.slots {
-                    if slot.is_live() {
-                        slot.stamp = slot.stamp.wrapping_add(1);
+                    if slot.bucket != VACANT {
+                        slot.bucket = VACANT;
                         // SAFETY: live slots hold an initialised payload, dropped exactly once
-                        // because the stamp is made even first.
+                        // because the slot is marked VACANT first.
                         unsafe { slot.payload.assume_init_drop() };
                     }
                 }
@@ -1147,17 +1006,17 @@ mod lazy_wheel {
     }
 }
 
-struct Lazy {
-    wheel: lazy_wheel::LazyWheel<u64>,
+struct Intrusive {
+    wheel: intrusive_wheel::IntrusiveWheel<u64>,
     fired: Vec<((u32, u32), u64, u64)>,
 }
 
-impl Queue for Lazy {
+impl Queue for Intrusive {
     type Handle = (u32, u32);
-    const NAME: &'static str = "wheel_lazy";
+    const NAME: &'static str = "wheel_intrusive";
     fn new(capacity: usize) -> Self {
         Self {
-            wheel: lazy_wheel::LazyWheel::with_capacity(0, capacity),
+            wheel: intrusive_wheel::IntrusiveWheel::with_capacity(0, capacity),
             fired: Vec::new(),
         }
     }
@@ -1344,20 +1203,38 @@ impl<Q: Queue> Population<Q> {
     }
 }
 
-/// Fills a queue with `n` timers spread over the next hour and drains it, ~16 firings per
-/// advance; returns the time spent draining (arming is not timed).
-fn drain<Q: Queue>(n: usize) -> Duration {
+/// How `drain` spreads deadlines.
+#[derive(Clone, Copy)]
+enum Spread {
+    /// Uniform over the next hour, to the millisecond.
+    Hour,
+    /// Whole seconds within the next five minutes: 300 distinct deadlines, thousands of timers
+    /// each at 1M, as SLA timers set in seconds produce.
+    Seconds,
+}
+
+/// Fills a queue with `n` timers spread as `spread` says and drains it, ~16 firings per
+/// advance on average; returns the time spent draining (arming is not timed).
+fn drain<Q: Queue>(n: usize, spread: Spread) -> Duration {
     let mut rng = SplitMix(0xD8A1_0000 ^ n as u64);
     let mut queue = Q::new(n);
+    let span_ms = match spread {
+        Spread::Hour => HOUR_MS,
+        Spread::Seconds => 5 * MINUTE_MS,
+    };
     queue.enter(|q| {
         for i in 0..n as u64 {
-            q.arm(rng.range(1, HOUR_MS), i);
+            let deadline_ms = match spread {
+                Spread::Hour => rng.range(1, HOUR_MS),
+                Spread::Seconds => rng.range(1, 301) * 1_000,
+            };
+            q.arm(deadline_ms, i);
         }
-        let step = (HOUR_MS * 16 / n as u64).max(1);
+        let step = (span_ms * 16 / n as u64).max(1);
         let t = Stopwatch::start();
         let mut fired = 0;
         let mut now = 0;
-        while now < HOUR_MS {
+        while now < span_ms + 1_000 {
             now += step;
             fired += q.advance(now);
         }
@@ -1433,7 +1310,10 @@ fn bench_queue<Q: Queue>(c: &mut Criterion) {
         });
         drop(parked.take());
         group.bench_function(BenchmarkId::new("expiry", Q::NAME), |b| {
-            b.iter_custom(|iters| scale(drain::<Q>(n), n, iters))
+            b.iter_custom(|iters| scale(drain::<Q>(n, Spread::Hour), n, iters))
+        });
+        group.bench_function(BenchmarkId::new("expiry_seconds", Q::NAME), |b| {
+            b.iter_custom(|iters| scale(drain::<Q>(n, Spread::Seconds), n, iters))
         });
         group.finish();
     }
@@ -1480,7 +1360,7 @@ fn memory_report() {
     }
     row::<Wheel>("wheel (with_capacity(N))", true);
     row::<Wheel>("wheel (new, slab grows by doubling)", false);
-    row::<Lazy>("wheel_lazy (with_capacity(N))", true);
+    row::<Intrusive>("wheel_intrusive (with_capacity(N))", true);
     row::<Btree>("btreemap", false);
     row::<Heap>("binaryheap_lazy (with_capacity(N))", true);
     row::<Delay>("tokio_delayqueue (with_capacity(N))", true);
@@ -1494,7 +1374,7 @@ fn main() {
     }
     let mut c = Criterion::default().configure_from_args();
     bench_queue::<Wheel>(&mut c);
-    bench_queue::<Lazy>(&mut c);
+    bench_queue::<Intrusive>(&mut c);
     bench_queue::<Btree>(&mut c);
     bench_queue::<Heap>(&mut c);
     bench_queue::<Delay>(&mut c);
