@@ -397,9 +397,10 @@ impl Conversation {
         bus: &mut Bus,
     ) {
         let Some(agent) = task.agent else { return };
-        match (task.state, task.media_state) {
+        let role = self.participant(agent).map(|p| p.role);
+        match (task.state, task.media_state, role) {
             // TASK-03 / TASK-08: an accepted or pulled task brings its agent in as PRIMARY.
-            (TaskState::Active, MediaState::Active) if self.participant(agent).is_none() => {
+            (TaskState::Active, MediaState::Active, None) => {
                 out.rule(Rule::Conv08);
                 self.agents.push(Participant {
                     agent,
@@ -416,14 +417,20 @@ impl Conversation {
                 self.refresh_state(config, out, bus);
             }
             // A wrap-up that ends removes the agent still shown in WRAP_UP (TASK-17).
-            (TaskState::Closed, _)
-                if self
-                    .participant(agent)
-                    .is_some_and(|p| p.role == Role::WrapUp) =>
-            {
+            (TaskState::Closed, _, Some(Role::WrapUp)) => {
                 self.unsubscribe(agent, UnsubscribeReason::Left, config, out, bus);
             }
-            _ => {}
+            // A task still ringing or queued has no participant to change; an agent who
+            // is already in takes a new media without joining again (TASK-09); a task
+            // closing under a PRIMARY (logout, SLA expiry) follows its unsubscribe.
+            (
+                TaskState::Active,
+                MediaState::Queued | MediaState::Reserved | MediaState::Closed,
+                _,
+            )
+            | (TaskState::Active, MediaState::Active, Some(_))
+            | (TaskState::WrapUp, _, _)
+            | (TaskState::Closed, _, None | Some(Role::Primary)) => {}
         }
     }
 }

@@ -335,7 +335,8 @@ impl Published {
 }
 
 /// Why a stimulus is invalid in the current state. A rejected stimulus changes nothing.
-/// Ordered by precedence: the first failing guard is reported.
+/// `System::check` tests the guards in a fixed order (conversation over, unknown agent,
+/// no customer yet, then the input's own guards) and reports the first that fails.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Reject {

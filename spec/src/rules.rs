@@ -53,7 +53,7 @@ rules! {
     Sla15 => "SLA-15", "CUSTOMER_MESSAGE, not on hold: start the customer SLA of the other sessions";
     Sla16 => "SLA-16", "CUSTOMER_MESSAGE: stop the customer SLA of the session the customer wrote on";
     Sla17 => "SLA-17", "BOT_MESSAGE, not on hold, no voice: start the customer SLA of every open session";
-    Sla18 => "SLA-18", "CONVERSATION_PAUSED: stop the customer SLA of every session";
+    Sla18 => "SLA-18", "CONVERSATION_PAUSED: stop the customer SLA of every non-voice session";
     Sla19 => "SLA-19", "CONVERSATION_PAUSED: stop the agent SLA";
     Sla20 => "SLA-20", "NO_AGENT_AVAILABLE: start the customer SLA of the latest channel session";
     Sla21 => "SLA-21", "PARTICIPANT_ROLE_CHANGED leaving every agent in WRAP_UP: stop the agent SLA";

@@ -223,7 +223,7 @@ pub fn seed_scenarios() -> Vec<Scenario> {
     list.push(scenario(
         "case-3-agent-transfers",
         "The agent transfers the chat to the queue",
-        &["TASK-11", "SLA-07", "SLA-08", "SLA-05"],
+        &["TASK-11", "SLA-07", "SLA-05"],
         push.clone(),
         steps,
     ));
@@ -372,7 +372,7 @@ pub fn seed_scenarios() -> Vec<Scenario> {
     list.push(scenario(
         "conference-then-agent-sla",
         "Queue conference, then the agent SLA runs to its first threshold",
-        &["TASK-10", "SLA-05", "SLA-14", "SLA-23"],
+        &["TASK-10", "SLA-05", "SLA-23"],
         push.clone(),
         steps,
     ));

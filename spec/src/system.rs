@@ -294,6 +294,11 @@ impl System {
                 out.rule(Rule::Task20);
                 conv.unsubscribe(agent, UnsubscribeReason::Logout, config, out, &mut bus);
                 tasks.logout_reserved(agent, out, &mut bus);
+                // A transferring agent is no longer a participant, so no unsubscribe
+                // reaches their wrap-up: the logout ends it here (TASK-20).
+                if let Some(id) = tasks.wrap_up_task_of(agent) {
+                    tasks.finish_wrap_up(id, out, &mut bus);
+                }
             }
             Input::QueueFlush => tasks.flush(rules, out, &mut bus),
             Input::HousekeepingDone => conv.housekeeping_done(out, &mut bus),

@@ -537,7 +537,7 @@ impl TaskBook {
         self.publish_task(id, out, bus);
     }
 
-    pub(crate) fn wrap_up_task_of(&self, agent: AgentId) -> Option<TaskId> {
+    pub fn wrap_up_task_of(&self, agent: AgentId) -> Option<TaskId> {
         self.open_task_id(agent, TaskState::WrapUp)
     }
 
@@ -662,7 +662,11 @@ impl TaskBook {
                     self.publish_task(id, out, bus);
                 }
             }
-            Published::ChannelSessionEnded { .. } if !conv.customer_present() => {
+            // The customer ends the chat the request is for: a waiting task is CANCELLED even
+            // if another session stays open, since an agent must not join on a closed session.
+            Published::ChannelSessionEnded { session }
+                if self.request.as_ref().is_some_and(|r| r.session == session) =>
+            {
                 self.cancel_waiting(Rule::Task18, out, bus);
             }
             Published::ChannelSessionStarted {

@@ -74,7 +74,7 @@ pub enum MediaState {
 }
 
 impl MediaState {
-    /// The media-state transitions the task rules allow (TASK-20). RONA does not move a
+    /// The media-state transitions the task rules allow (TASK-22). RONA does not move a
     /// RESERVED media back to QUEUED: `2550490.md` deletes the task and creates a new one.
     pub fn may_become(self, next: MediaState) -> bool {
         use MediaState::*;

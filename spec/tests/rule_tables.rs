@@ -870,3 +870,81 @@ fn bot_answer_restarts_the_customer_sla_and_accept_brings_the_agent_in() {
         }]
     );
 }
+
+#[test]
+fn ending_the_requested_session_cancels_even_with_another_session_open() {
+    // TASK-18: the customer ends the chat the agent was requested for.
+    let c = Config::default();
+    let s = prepare(
+        &c,
+        RuleSet::Specified,
+        &[
+            (
+                0,
+                Input::SessionStarted {
+                    session: S1,
+                    channel: ChannelKind::NonVoice,
+                },
+            ),
+            (1, Input::RequestAgent { session: S1 }),
+            (
+                2,
+                Input::SessionStarted {
+                    session: S2,
+                    channel: ChannelKind::NonVoice,
+                },
+            ),
+            (3, Input::ReserveAgent { agent: A1 }),
+        ],
+    );
+    continue_with(
+        s,
+        &c,
+        RuleSet::Specified,
+        &[(
+            4,
+            Input::SessionEnded { session: S1 },
+            vec![
+                P::ChannelSessionEnded { session: S1 },
+                view(
+                    1,
+                    Some(A1),
+                    TaskState::Closed,
+                    MediaState::Closed,
+                    Some(ReasonCode::Cancelled),
+                ),
+            ],
+            &["TASK-18", "SLA-10"],
+        )],
+    );
+}
+
+#[test]
+fn logout_ends_a_transferring_agents_wrap_up() {
+    // TASK-20 with TASK-11: the transferring agent left the topic, their wrap-up is open.
+    let c = Config {
+        wrap_up_enabled: true,
+        ..Config::default()
+    };
+    let mut steps = joined();
+    steps.push((5_000, Input::QueueTransfer { agent: A1 }));
+    let s = prepare(&c, RuleSet::Specified, &steps);
+    let s = continue_with(
+        s,
+        &c,
+        RuleSet::Specified,
+        &[(
+            6_000,
+            Input::AgentLogout { agent: A1 },
+            vec![view(
+                1,
+                Some(A1),
+                TaskState::Closed,
+                MediaState::Closed,
+                Some(ReasonCode::Transferred),
+            )],
+            &["TASK-20", "TASK-17"],
+        )],
+    );
+    assert!(s.tasks.wrap_up_task_of(A1).is_none());
+}

@@ -736,3 +736,23 @@ fn hold_stops_both_slas_and_resume_resets_the_agent_sla() {
     );
     check("hold-and-resume", RuleSet::Documented, &documented);
 }
+
+#[test]
+fn seed_scenarios_apply_the_rules_they_name() {
+    // A scenario's `rules` list is what vectors and RULES.md cite: it must be true.
+    for scenario in cxspec_spec::scenarios::seed_scenarios() {
+        let (_, results) = scenario.run().unwrap();
+        let applied: Vec<&str> = results
+            .iter()
+            .filter_map(|r| r.outcome.as_ref().ok())
+            .flat_map(|o| o.rules.iter().map(|r| r.id()))
+            .collect();
+        for id in &scenario.rules {
+            assert!(
+                applied.contains(&id.as_str()),
+                "{} names {id} but never applies it",
+                scenario.name
+            );
+        }
+    }
+}
