@@ -1,1 +1,27 @@
-//! Stateright model of the composed rules (filled in by the model-checking issue).
+//! cxspec-model: exhaustive model checking of the composed task, conversation and SLA
+//! rules of `cxspec-spec` with stateright.
+//!
+//! * [`model`]: the stateright `Model` over [`cxspec_spec::System`], whose actions are
+//!   the external stimuli and whose step is the spec's own `System::step`;
+//! * [`bounds`]: sizes and channel settings of a run, and the `ci` / `default` presets;
+//! * [`properties`]: the invariants as `always` with `sometimes` twins, TASK-22 step
+//!   properties, progress as bounded-response safety, and reachability;
+//! * [`symmetry`]: the canonical representative under agent and session renaming;
+//! * [`run`]: running presets and collecting verdicts and shortest counterexamples;
+//! * [`trace`]: counterexamples as readable text and as replayable scenarios.
+//!
+//! Left out: several conversations at once and real time (each step runs at 0 ms; any
+//! armed timer may fire at any moment). `model/README.md` says how to run it and what
+//! the numbers are; `model/FINDINGS.md` lists the counterexamples for the rule sets
+//! that read the sources literally.
+
+pub mod bounds;
+pub mod model;
+pub mod properties;
+pub mod run;
+pub mod symmetry;
+pub mod trace;
+
+pub use bounds::{Bounds, Preset};
+pub use model::{CxModel, ModelState};
+pub use run::{check_all, check_one, Report, RunOptions, SubReport, Verdict};

@@ -1,0 +1,220 @@
+//! The bounds of one model-checking run: how many channel sessions (and of which kind),
+//! how many agents, how many messages and tasks, and the channel settings (wrap-up,
+//! routing mode, MRD auto-join, SLA threshold levels).
+//!
+//! A configuration preset (`ci`, `default`) is a set of values per axis; a run checks the
+//! product of the axes, one [`Bounds`] per sub-configuration. Size flags of the CLI
+//! replace an axis of the preset.
+//!
+//! Left out: the durations of the spec [`Config`]. The model passes `now_ms = 0` to every
+//! step (see the `model` module), so durations only change the constant deadlines that
+//! are stored, never which steps are possible.
+
+use cxspec_spec::{ChannelKind, Config, RoutingMode};
+use std::fmt;
+
+/// The largest sizes the CLI accepts. Beyond them the state space is far out of reach of
+/// this machine anyway, and the fixed-size numbering in the symmetry code stays small.
+pub const MAX_SESSIONS: usize = 6;
+pub const MAX_AGENTS: u32 = 6;
+pub const MAX_TASKS: u32 = 12;
+pub const MAX_THRESHOLDS: usize = Config::MAX_THRESHOLDS;
+
+/// Threshold levels used when a sub-configuration asks for `n` of them (SLA-23 allows 3).
+const AGENT_LEVELS_PCT: [u8; 3] = [50, 75, 90];
+const CUSTOMER_LEVELS_PCT: [u8; 3] = [50, 80, 90];
+
+/// One sub-configuration: everything that decides the state space of one run.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Bounds {
+    /// The kind of session `i + 1`; sessions start in ID order within each kind.
+    pub sessions: Vec<ChannelKind>,
+    pub agents: u32,
+    /// Customer, bot and agent messages together, or `None` for no budget. Messages do
+    /// not grow the state (they set "who wrote last" and start or stop SLA timers), so
+    /// the state space is finite without a budget; a budget is a counter in every state,
+    /// which makes the space larger unless it is very small. Measured on `ci`: no budget
+    /// has fewer unique states than a budget of 2.
+    pub messages: Option<u8>,
+    /// At most this many tasks are created. Closed tasks stay in the state (TASK-22 is
+    /// checked on them), and every RONA or transfer creates one, so this is what keeps
+    /// the state space finite. The step that creates task `tasks + 1` is still taken and
+    /// checked; nothing follows it.
+    pub tasks: u32,
+    pub wrap_up: bool,
+    pub routing: RoutingMode,
+    pub mrd_auto_joinable: bool,
+    /// Intermediate SLA threshold levels, 0..=3, for both SLAs.
+    pub thresholds: usize,
+}
+
+impl Bounds {
+    /// The spec configuration the steps run with.
+    pub fn config(&self) -> Config {
+        Config {
+            routing_mode: self.routing,
+            wrap_up_enabled: self.wrap_up,
+            mrd_auto_joinable: self.mrd_auto_joinable,
+            agents: self.agents,
+            agent_sla_thresholds_pct: AGENT_LEVELS_PCT[..self.thresholds].to_vec(),
+            customer_sla_thresholds_pct: CUSTOMER_LEVELS_PCT[..self.thresholds].to_vec(),
+            ..Config::default()
+        }
+    }
+
+    pub fn validate(&self) -> Result<(), String> {
+        if self.sessions.is_empty() || self.sessions.len() > MAX_SESSIONS {
+            return Err(format!(
+                "sessions must be within 1..={MAX_SESSIONS}, got {}",
+                self.sessions.len()
+            ));
+        }
+        if self.agents == 0 || self.agents > MAX_AGENTS {
+            return Err(format!(
+                "agents must be within 1..={MAX_AGENTS}, got {}",
+                self.agents
+            ));
+        }
+        if self.tasks == 0 || self.tasks > MAX_TASKS {
+            return Err(format!(
+                "tasks must be within 1..={MAX_TASKS}, got {}",
+                self.tasks
+            ));
+        }
+        if self.thresholds > MAX_THRESHOLDS {
+            return Err(format!(
+                "thresholds must be within 0..={MAX_THRESHOLDS}, got {}",
+                self.thresholds
+            ));
+        }
+        self.config()
+            .validate()
+            .map_err(|e| format!("{}: {}", e.field, e.message))
+    }
+
+    /// A short name such as `push wrap-up=on chat+voice agents=2 messages=2 tasks=3`.
+    pub fn label(&self) -> String {
+        let sessions: Vec<&str> = self
+            .sessions
+            .iter()
+            .map(|k| match k {
+                ChannelKind::Voice => "voice",
+                ChannelKind::NonVoice => "chat",
+            })
+            .collect();
+        let mut label = format!(
+            "{} wrap-up={} sessions={} agents={} messages={} tasks={} thresholds={}",
+            match self.routing {
+                RoutingMode::Push => "push",
+                RoutingMode::Pull => "pull",
+            },
+            if self.wrap_up { "on" } else { "off" },
+            sessions.join("+"),
+            self.agents,
+            self.messages
+                .map_or_else(|| "any".to_string(), |n| n.to_string()),
+            self.tasks,
+            self.thresholds,
+        );
+        if !self.mrd_auto_joinable {
+            label.push_str(" mrd-auto-join=off");
+        }
+        label
+    }
+}
+
+impl fmt::Display for Bounds {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.label())
+    }
+}
+
+/// A preset: a named list of sub-configurations, checked one after the other. A
+/// property holds for the preset if it holds in every sub-configuration; a `sometimes`
+/// property is found if it is found in one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Preset {
+    pub name: &'static str,
+    pub subs: Vec<Bounds>,
+}
+
+/// Chat and voice, as the letters the presets and the CLI use (`c`, `v`).
+pub fn parse_sessions(text: &str) -> Result<Vec<ChannelKind>, String> {
+    text.split(',')
+        .map(|s| match s.trim() {
+            "c" | "chat" => Ok(ChannelKind::NonVoice),
+            "v" | "voice" => Ok(ChannelKind::Voice),
+            other => Err(format!(
+                "unknown session kind `{other}` (expected chat or voice, e.g. `chat,chat,voice`)"
+            )),
+        })
+        .collect()
+}
+
+fn sub(
+    sessions: &str,
+    agents: u32,
+    tasks: u32,
+    routing: RoutingMode,
+    wrap_up: bool,
+    mrd_auto_joinable: bool,
+) -> Bounds {
+    Bounds {
+        sessions: parse_sessions(sessions).expect("preset sessions are valid"),
+        agents,
+        messages: None,
+        tasks,
+        wrap_up,
+        routing,
+        mrd_auto_joinable,
+        thresholds: 1,
+    }
+}
+
+impl Preset {
+    pub const NAMES: [&'static str; 2] = ["ci", "default"];
+
+    /// `ci`: small enough for every CI run, large enough that every `sometimes` property
+    /// is found: PUSH with wrap-up off and on (Customer Left needs it off, Wrap-up on),
+    /// chat and voice (the voice rules), two chats (two customer SLAs at once), two
+    /// agents (transfers, conferences).
+    pub fn ci() -> Preset {
+        use RoutingMode::*;
+        Preset {
+            name: "ci",
+            subs: vec![
+                sub("chat,voice", 2, 2, Push, false, true),
+                sub("chat,voice", 2, 2, Push, true, true),
+                sub("chat,chat", 2, 2, Push, true, true),
+            ],
+        }
+    }
+
+    /// `default`: the shape of every seed scenario (a test replays each seed as a path
+    /// of one of these): chat and voice, two chats, two agents, wrap-up on and off, PUSH
+    /// and PULL, PULL with MRD auto-join off.
+    pub fn default_preset() -> Preset {
+        use RoutingMode::*;
+        Preset {
+            name: "default",
+            subs: vec![
+                sub("chat,voice", 2, 3, Push, false, true),
+                sub("chat,voice", 2, 3, Push, true, true),
+                sub("chat,chat", 2, 3, Push, false, true),
+                sub("chat,chat", 2, 3, Push, true, true),
+                sub("chat,voice", 2, 3, Pull, false, true),
+                sub("chat,voice", 2, 3, Pull, true, true),
+                sub("chat,chat", 2, 3, Pull, false, false),
+                sub("chat,chat", 2, 3, Pull, true, false),
+            ],
+        }
+    }
+
+    pub fn named(name: &str) -> Option<Preset> {
+        match name {
+            "ci" => Some(Preset::ci()),
+            "default" => Some(Preset::default_preset()),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,290 @@
+//! The stateright [`Model`] of one conversation: the composed [`System`] of `cxspec-spec`,
+//! driven by every external stimulus ([`Input`]) in every order, within [`Bounds`].
+//!
+//! There is no second copy of the rules: `actions` asks [`System::check`] which stimuli
+//! are accepted, and `next_state` calls [`System::step`].
+//!
+//! Time. Every step runs with `now_ms = 0`, so every deadline is a constant (the
+//! duration) and the state space stays finite. A timer's expiry
+//! (`TIMER_FIRED`) is offered whenever the timer is armed ([`System::timers`]), so the
+//! model over-approximates real time: any armed timer may fire at any moment, before or
+//! after any other stimulus, and every race between "the timer is stopped" and "the
+//! timer fires" is explored. A counterexample may therefore fire timers in an order real
+//! deadlines would not allow; `trace` gives it realistic times where it can.
+//!
+//! Actions offered. Only stimuli that `System::check` accepts are offered, so a path
+//! never contains a rejected stimulus; `next_state` returns `None` only if `step`
+//! rejects what `check` accepted, which a test rules out over whole state spaces.
+//! Two reductions keep equivalent stimuli out, both sound because the rules never
+//! compare IDs other than for equality: a session is started only if it is the lowest
+//! unstarted ID of its kind, and among agents that appear nowhere in the state (no task,
+//! no participant) only the lowest is offered to RESERVE, PULL or a named transfer.
+//! The symmetry reduction (`symmetry` module) then merges states that differ only in
+//! agent or session numbering.
+//!
+//! Besides the [`System`], a state holds the message budget left and what the last step
+//! did wrong, so that step properties (TASK-22 moves, postponed obligations) can be
+//! checked as `always` properties on the state after the step.
+//!
+//! Left out: several conversations at once (they share nothing in the rules but agents'
+//! availability, which is an input here), real durations, and stimuli the sources do not
+//! describe for this conversation (outbound tasks, supervisor actions).
+
+use crate::bounds::Bounds;
+use cxspec_spec::{
+    AgentId, ChannelKind, Config, ConversationState, Input, MediaState, RuleSet, SessionId,
+    System, TimerKey,
+};
+use stateright::Model;
+
+/// One state of the model: the composed system plus the model's own bookkeeping.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ModelState {
+    pub system: System,
+    /// Customer, bot and agent messages that may still be sent; `None`: no budget.
+    pub messages_left: Option<u8>,
+    /// What `transition_violations` found for the step that led here (TASK-22).
+    pub moves: Vec<String>,
+    /// The step that led here postponed the request TTL while the request waited.
+    pub ttl_postponed: bool,
+    /// The step that led here, in Closing, opened a task or postponed a wrap-up timer.
+    pub closing_postponed: bool,
+}
+
+/// The model: bounds, the spec configuration derived from them, and the rule set.
+#[derive(Clone, Debug)]
+pub struct CxModel {
+    pub bounds: Bounds,
+    pub config: Config,
+    pub rules: RuleSet,
+    /// Offer only the lowest unused agent for RESERVE, PULL and named transfer (sound by
+    /// symmetry; switched off by tests that check exactly that).
+    pub prune_fresh_agents: bool,
+    /// Start sessions in ID order within each kind (same argument, same tests).
+    pub prune_sessions: bool,
+}
+
+/// The time every step runs at; see the module header.
+pub const NOW_MS: u64 = 0;
+
+impl CxModel {
+    pub fn new(bounds: Bounds, rules: RuleSet) -> CxModel {
+        CxModel {
+            config: bounds.config(),
+            bounds,
+            rules,
+            prune_fresh_agents: true,
+            prune_sessions: true,
+        }
+    }
+
+    pub fn initial(&self) -> ModelState {
+        ModelState {
+            system: System::new(),
+            messages_left: self.bounds.messages,
+            moves: Vec::new(),
+            ttl_postponed: false,
+            closing_postponed: false,
+        }
+    }
+
+    fn agent_ids(&self) -> impl Iterator<Item = AgentId> {
+        (1..=self.bounds.agents).map(AgentId)
+    }
+
+    /// True once the task budget is spent: the state is checked, but nothing follows it.
+    pub fn at_task_bound(&self, state: &ModelState) -> bool {
+        state.system.tasks.next_task > self.bounds.tasks
+    }
+
+    /// Every candidate stimulus in a fixed order, before `System::check` filters them.
+    fn candidates(&self, state: &ModelState, out: &mut Vec<Input>) {
+        let system = &state.system;
+        let conv = &system.conversation;
+        let started = |id: SessionId| conv.session(id).is_some();
+        // Sessions: start the lowest unstarted of each kind (or every one, unpruned).
+        for kind in [ChannelKind::NonVoice, ChannelKind::Voice] {
+            let unstarted = self
+                .bounds
+                .sessions
+                .iter()
+                .enumerate()
+                .filter(|(_, k)| **k == kind)
+                .map(|(i, _)| SessionId(i as u32 + 1))
+                .filter(|id| !started(*id));
+            let unstarted: Vec<SessionId> = if self.prune_sessions {
+                unstarted.take(1).collect()
+            } else {
+                unstarted.collect()
+            };
+            for session in unstarted {
+                out.push(Input::SessionStarted {
+                    session,
+                    channel: kind,
+                });
+            }
+        }
+        let messages = state.messages_left != Some(0);
+        for s in &conv.sessions {
+            let session = s.id;
+            out.push(Input::SessionEnded { session });
+            if messages {
+                out.push(Input::CustomerMessage { session });
+                out.push(Input::BotMessage { session });
+            }
+            out.push(Input::RequestAgent { session });
+        }
+        // An agent "appears" when a task or the participant list names it; agents that
+        // appear nowhere are interchangeable, so one of them stands for all.
+        let appears = |a: AgentId| {
+            conv.participant(a).is_some() || system.tasks.tasks.iter().any(|t| t.agent == Some(a))
+        };
+        let fresh = self.agent_ids().find(|a| !appears(*a));
+        let offer_fresh = |a: AgentId| !self.prune_fresh_agents || appears(a) || Some(a) == fresh;
+        for agent in self.agent_ids() {
+            if messages {
+                out.push(Input::AgentMessage { agent });
+            }
+            if offer_fresh(agent) {
+                out.push(Input::ReserveAgent { agent });
+                out.push(Input::PullConversation { agent });
+            }
+            out.push(Input::AcceptTask { agent });
+            out.push(Input::QueueTransfer { agent });
+            for to in self.agent_ids().filter(|to| *to != agent) {
+                if offer_fresh(to) {
+                    out.push(Input::NamedTransfer { agent, to });
+                }
+            }
+            out.push(Input::QueueConference { agent });
+            out.push(Input::LeaveConversation { agent });
+            out.push(Input::WrapUpApplied { agent });
+            out.push(Input::LeaveWithoutWrapUp { agent });
+            out.push(Input::HoldConversation { agent });
+            out.push(Input::ResumeConversation { agent });
+            out.push(Input::AgentLogout { agent });
+        }
+        out.push(Input::QueueFlush);
+        out.push(Input::HousekeepingDone);
+        system.for_each_timer(|timer, _| out.push(Input::TimerFired { timer }));
+    }
+
+    /// The step the model takes, with the model's bookkeeping; `None` if `step` rejects.
+    pub fn step(&self, state: &ModelState, input: &Input) -> Option<ModelState> {
+        let before = &state.system;
+        let (after, _) = before
+            .step(input, NOW_MS, &self.config, self.rules)
+            .ok()?;
+        let messages_left = match input {
+            Input::CustomerMessage { .. } | Input::BotMessage { .. } | Input::AgentMessage { .. } => {
+                state.messages_left.map(|n| n.saturating_sub(1))
+            }
+            _ => state.messages_left,
+        };
+        let moves = cxspec_spec::invariants::transition_violations(before, &after);
+        let (ttl_postponed, closing_postponed) = self.postponements(before, &after, input);
+        Some(ModelState {
+            system: after,
+            messages_left,
+            moves,
+            ttl_postponed,
+            closing_postponed,
+        })
+    }
+
+    /// Whether the step moved a progress obligation's deadline later (see `properties`).
+    ///
+    /// With `now_ms = 0` a re-armed timer has the same deadline as before, so the step is
+    /// run a second time at `now_ms = 1`: a deadline that differs from the state before
+    /// the step was set by this step. The probe's state is thrown away.
+    fn postponements(&self, before: &System, after: &System, input: &Input) -> (bool, bool) {
+        let ttl_before = before
+            .tasks
+            .request
+            .as_ref()
+            .filter(|r| !r.ttl_expired)
+            .and_then(|r| r.ttl_deadline_ms);
+        let closing = before.conversation.state == ConversationState::Closing;
+        let wrap_ups_before = before.tasks.tasks.iter().any(|t| t.wrap_up_deadline_ms.is_some());
+        if ttl_before.is_none() && !(closing && wrap_ups_before) {
+            // Nothing to postpone; but Closing must still not open a task.
+            let opened = closing && opens_task(before, after);
+            return (false, opened);
+        }
+        let Ok((probe, _)) = before.step(input, NOW_MS + 1, &self.config, self.rules) else {
+            return (false, false);
+        };
+        let ttl_postponed = match (ttl_before, probe.tasks.request.as_ref()) {
+            (Some(deadline), Some(r)) if !r.ttl_expired => {
+                r.ttl_deadline_ms.is_some_and(|d| d != deadline)
+            }
+            _ => false,
+        };
+        let closing_postponed = closing
+            && (opens_task(before, after)
+                || before.tasks.tasks.iter().any(|old| {
+                    let new = probe.tasks.task(old.id);
+                    matches!(
+                        (old.wrap_up_deadline_ms, new.and_then(|t| t.wrap_up_deadline_ms)),
+                        (Some(a), Some(b)) if a != b
+                    )
+                }));
+        (ttl_postponed, closing_postponed)
+    }
+}
+
+/// True if `after` has an open task that was not open in `before`.
+fn opens_task(before: &System, after: &System) -> bool {
+    after.tasks.tasks.iter().any(|t| {
+        t.is_open() && !before.tasks.task(t.id).is_some_and(|old| old.is_open())
+    })
+}
+
+impl Model for CxModel {
+    type State = ModelState;
+    type Action = Input;
+
+    fn init_states(&self) -> Vec<ModelState> {
+        vec![self.initial()]
+    }
+
+    fn actions(&self, state: &ModelState, actions: &mut Vec<Input>) {
+        if self.at_task_bound(state) {
+            return;
+        }
+        let mut candidates = Vec::new();
+        self.candidates(state, &mut candidates);
+        actions.extend(
+            candidates
+                .into_iter()
+                .filter(|input| state.system.check(input, &self.config).is_ok()),
+        );
+    }
+
+    fn next_state(&self, state: &ModelState, action: Input) -> Option<ModelState> {
+        self.step(state, &action)
+    }
+
+    fn format_action(&self, action: &Input) -> String {
+        cxspec_spec::scenarios::describe_input(action)
+    }
+
+    fn format_step(&self, last_state: &ModelState, action: Input) -> Option<String> {
+        let next = self.step(last_state, &action)?;
+        Some(crate::trace::describe_state(&next, &self.bounds))
+    }
+
+    fn properties(&self) -> Vec<stateright::Property<Self>> {
+        crate::properties::all()
+    }
+}
+
+/// Whether a media state is QUEUED; used by the progress properties.
+pub(crate) fn is_queued(state: MediaState) -> bool {
+    state == MediaState::Queued
+}
+
+/// The request TTL as a stimulus.
+pub(crate) const TTL_FIRES: Input = Input::TimerFired {
+    timer: TimerKey::RequestTtl,
+};
