@@ -33,8 +33,8 @@
 //! # Bounded staleness
 //! Each bucket counts its live timers (a live timer's bucket is recomputable from its deadline
 //! and `now`, as in tokio). A bucket whose live count drops to zero is emptied at once, and a
-//! bucket with more than twice as many entries as live timers (plus a small slack) is compacted
-//! in place, so stale entries never outnumber live ones by more than that per bucket.
+//! bucket with more than three times as many entries as live timers (plus a small slack) is
+//! compacted in place, so stale entries never outnumber live ones more than twice per bucket.
 //! Stamps are `u32`: when one wraps, every stale entry in every bucket is purged first, so an
 //! old entry can never match a recycled stamp.
 //!
@@ -75,8 +75,15 @@ const NIL: u32 = u32::MAX;
 const BLOCK: usize = 128;
 /// How many entries ahead a bucket walk prefetches the slab slot.
 const PREFETCH_AHEAD: usize = 16;
+/// At most this many blocks are reserved beyond what `with_capacity` strictly needs.
+const BLOCK_SPARE: usize = 64;
 /// Stale entries a bucket may hold beyond its live count before it is compacted.
 const STALE_SLACK: u32 = 64;
+/// A bucket is compacted when its entries exceed this many times its live timers (plus the
+/// slack). Compacting reads every entry's slot, so each compaction costs
+/// `FACTOR / (FACTOR - 1)` slot reads per stale entry removed: 3 keeps that at 1.5 while
+/// stale entries stay below twice the live ones.
+const STALE_FACTOR: u32 = 3;
 
 /// A vacant slot with its generation and (even) stamp, so `arm` can fill it without reading
 /// it first: arms into cold slots then overlap their cache misses instead of stalling on each.
@@ -196,8 +203,11 @@ impl<P> TimingWheel<P> {
             len: 0,
             slots: Vec::with_capacity(capacity),
             free_slots: Vec::new(),
-            // Plus an eighth for the part-filled last block of each bucket in use.
-            blocks: Vec::with_capacity(capacity.div_ceil(BLOCK) * 9 / 8),
+            // Plus a few for the part-filled last blocks of the buckets in use.
+            blocks: Vec::with_capacity({
+                let blocks = capacity.div_ceil(BLOCK);
+                blocks + blocks.min(BLOCK_SPARE)
+            }),
             free_block: NIL,
             buckets,
             occupied: [0; LEVELS],
@@ -268,6 +278,12 @@ impl<P> TimingWheel<P> {
             .ok()
             .filter(|&b| b != NIL)
             .expect("more than 2^32 - 1 entry blocks");
+        if self.blocks.len() == self.blocks.capacity() {
+            // Grow by an eighth rather than double: blocks are most of the memory after the
+            // slab, and a doubled pool would idle up to 8 bytes per live timer. (Large
+            // reallocations are remapped rather than copied by the system allocator.)
+            self.blocks.reserve_exact(self.blocks.len() / 8 + 4);
+        }
         self.blocks.push(Block {
             entries: [Entry { slot: 0, stamp: 0 }; BLOCK],
             next: NIL,
@@ -347,7 +363,7 @@ impl<P> TimingWheel<P> {
             // Another timer may share the minimum; recomputing is deferred to next_deadline.
             *b.min_exact.get_mut() = false;
         }
-        if b.entries > 2 * b.live + STALE_SLACK {
+        if b.entries > STALE_FACTOR * b.live + STALE_SLACK {
             self.compact(bucket);
         }
     }
@@ -782,7 +798,7 @@ mod tests {
         }
         let entries: usize = (0..BUCKETS).map(|b| wheel.entries_of(b).len()).sum();
         assert!(
-            entries <= 2 * 10 + STALE_SLACK as usize + 1,
+            entries <= STALE_FACTOR as usize * 10 + STALE_SLACK as usize + 1,
             "{entries} entries for 10 live timers"
         );
     }
