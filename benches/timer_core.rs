@@ -1322,49 +1322,79 @@ fn bench_queue<Q: Queue>(c: &mut Criterion) {
 // ---------------------------------------------------------------------------------------------
 // Memory mode.
 
-/// Live heap bytes per timer after arming `n` timers into a fresh queue.
-fn bytes_per_timer<Q: Queue>(n: usize, capacity: usize) -> f64 {
+/// Live heap bytes per timer after arming `n` timers into a fresh queue, then (with `churn`)
+/// resetting `n` random ones to a later deadline and cancelling-and-rearming `n` random ones,
+/// which leaves the stale entries lazy schemes keep.
+fn bytes_per_timer<Q: Queue>(n: usize, capacity: usize, churn: bool) -> f64 {
     COUNTING.store(true, Relaxed);
     let before = LIVE_BYTES.load(Relaxed);
     let mut rng = SplitMix(0x3E30_0000 ^ n as u64);
     let mut queue = Q::new(capacity);
-    let handles: Vec<_> = queue.enter(|q| {
-        (0..n as u64)
-            .map(|i| q.arm(rng.range(MINUTE_MS, HOUR_MS), i))
-            .collect()
+    let mut live: Vec<(Q::Handle, u64)> = Vec::with_capacity(n);
+    queue.enter(|q| {
+        for i in 0..n as u64 {
+            let d = rng.range(MINUTE_MS, HOUR_MS);
+            live.push((q.arm(d, i), d));
+        }
+        if churn {
+            for _ in 0..n {
+                let i = rng.next() as usize % n;
+                let later = live[i].1 + rng.range(1, MINUTE_MS);
+                live[i] = (q.reset(live[i].0, later), later);
+            }
+            for _ in 0..n {
+                let i = rng.next() as usize % n;
+                assert!(q.cancel(live[i].0));
+                let d = rng.range(MINUTE_MS, HOUR_MS);
+                live[i] = (q.arm(d, i as u64), d);
+            }
+        }
     });
     // The handles vector is the benchmark's, not the queue's: subtract it.
-    let handle_bytes = (handles.capacity() * std::mem::size_of::<Q::Handle>()) as isize;
+    let handle_bytes = (live.capacity() * std::mem::size_of::<(Q::Handle, u64)>()) as isize;
     let bytes = LIVE_BYTES.load(Relaxed) - before - handle_bytes;
-    drop(handles);
+    drop(live);
     drop(queue);
     COUNTING.store(false, Relaxed);
     bytes as f64 / n as f64
 }
 
 fn memory_report() {
-    println!("bytes per live timer (u64 payload), live heap bytes after arming N / N");
-    println!("| implementation | 1k | 100k | 1M |");
-    println!("|---|---|---|---|");
-    fn row<Q: Queue>(name: &str, presized: bool) {
-        let cells: Vec<String> = [1_000, 100_000, 1_000_000]
-            .iter()
-            .map(|&n| {
-                format!(
-                    "{:.1}",
-                    bytes_per_timer::<Q>(n, if presized { n } else { 0 })
-                )
-            })
-            .collect();
-        println!("| {name} | {} |", cells.join(" | "));
+    for churn in [false, true] {
+        if churn {
+            println!("\nafter N random resets and N random cancel+re-arm (still N live)");
+        } else {
+            println!("bytes per live timer (u64 payload): live heap bytes after arming N, / N");
+        }
+        println!("| implementation | 1k | 100k | 1M |");
+        println!("|---|---|---|---|");
+        let row = |name: &str, bytes: &dyn Fn(usize) -> f64| {
+            let cells: Vec<String> = [1_000, 100_000, 1_000_000]
+                .iter()
+                .map(|&n| format!("{:.1}", bytes(n)))
+                .collect();
+            println!("| {name} | {} |", cells.join(" | "));
+        };
+        row("wheel (with_capacity(N))", &|n| {
+            bytes_per_timer::<Wheel>(n, n, churn)
+        });
+        row("wheel (new, slab grows by doubling)", &|n| {
+            bytes_per_timer::<Wheel>(n, 0, churn)
+        });
+        row("wheel_intrusive (with_capacity(N))", &|n| {
+            bytes_per_timer::<Intrusive>(n, n, churn)
+        });
+        row("btreemap", &|n| bytes_per_timer::<Btree>(n, 0, churn));
+        row("binaryheap_lazy (with_capacity(N))", &|n| {
+            bytes_per_timer::<Heap>(n, n, churn)
+        });
+        row("tokio_delayqueue (with_capacity(N))", &|n| {
+            bytes_per_timer::<Delay>(n, n, churn)
+        });
+        row("hierarchical_hash_wheel_timer", &|n| {
+            bytes_per_timer::<Hhwt>(n, 0, churn)
+        });
     }
-    row::<Wheel>("wheel (with_capacity(N))", true);
-    row::<Wheel>("wheel (new, slab grows by doubling)", false);
-    row::<Intrusive>("wheel_intrusive (with_capacity(N))", true);
-    row::<Btree>("btreemap", false);
-    row::<Heap>("binaryheap_lazy (with_capacity(N))", true);
-    row::<Delay>("tokio_delayqueue (with_capacity(N))", true);
-    row::<Hhwt>("hierarchical_hash_wheel_timer", false);
 }
 
 fn main() {
