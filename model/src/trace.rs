@@ -199,16 +199,14 @@ pub fn to_scenario(
     let (_, results) = scenario
         .run()
         .expect("timed_steps produces non-decreasing times");
-    let mut rules: Vec<Rule> = Vec::new();
-    for r in &results {
-        if let Ok(outcome) = &r.outcome {
-            for rule in &outcome.rules {
-                if !rules.contains(rule) {
-                    rules.push(*rule);
-                }
-            }
-        }
-    }
+    // Every rule the replay applied, in catalogue order.
+    let mut rules: Vec<Rule> = results
+        .iter()
+        .filter_map(|r| r.outcome.as_ref().ok())
+        .flat_map(|o| o.rules.iter().copied())
+        .collect();
+    rules.sort();
+    rules.dedup();
     scenario.rules = rules.iter().map(|r| r.id().to_string()).collect();
     Ok(scenario)
 }
@@ -266,24 +264,36 @@ pub fn describe_published(published: &Result<Vec<Published>, Reject>) -> String 
     }
 }
 
-/// A path as numbered lines: each stimulus, then the state after it.
+/// A path as numbered lines: each stimulus, then what it changed in the state (the
+/// lines of [`describe_state`] that differ from the state before), and the whole state
+/// after the last step.
 pub fn describe_path(model: &CxModel, inputs: &[Input]) -> String {
     let mut text = String::new();
     let mut state = model.initial();
+    let mut previous: Vec<String> = Vec::new();
     for (i, input) in inputs.iter().enumerate() {
         text.push_str(&format!("{:>3}. {}\n", i + 1, describe_input(input)));
-        match model.step(&state, input) {
-            Some(next) => {
-                for line in describe_state(&next, &model.bounds).lines() {
-                    text.push_str(&format!("       {line}\n"));
-                }
-                state = next;
-            }
-            None => {
-                text.push_str("       (rejected: the path does not replay)\n");
-                break;
-            }
+        let Some(next) = model.step(&state, input) else {
+            text.push_str("       (rejected: the path does not replay)\n");
+            return text;
+        };
+        let lines: Vec<String> = describe_state(&next, &model.bounds)
+            .lines()
+            .map(str::to_string)
+            .collect();
+        let last = i + 1 == inputs.len();
+        let changed: Vec<&String> = lines
+            .iter()
+            .filter(|l| last || !previous.contains(l))
+            .collect();
+        if changed.is_empty() {
+            text.push_str("       (state unchanged)\n");
         }
+        for line in changed {
+            text.push_str(&format!("       {line}\n"));
+        }
+        previous = lines;
+        state = next;
     }
     text
 }
