@@ -132,8 +132,14 @@ pub fn alphabet() -> Vec<Action> {
             Input::AgentLogout { agent },
         ]);
     }
-    inputs.push(Input::NamedTransfer { agent: a[0], to: a[1] });
-    inputs.push(Input::NamedTransfer { agent: a[1], to: a[0] });
+    inputs.push(Input::NamedTransfer {
+        agent: a[0],
+        to: a[1],
+    });
+    inputs.push(Input::NamedTransfer {
+        agent: a[1],
+        to: a[0],
+    });
     inputs.push(Input::ReserveAgent { agent: AgentId(3) });
     inputs.push(Input::QueueFlush);
     inputs.push(Input::HousekeepingDone);
@@ -192,7 +198,13 @@ impl Driver {
         })
     }
 
-    fn record(&self, at_ms: u64, input: Option<Input>, outcome: Result<Outcome, Reject>, fired: Vec<TimerKey>) -> Recorded {
+    fn record(
+        &self,
+        at_ms: u64,
+        input: Option<Input>,
+        outcome: Result<Outcome, Reject>,
+        fired: Vec<TimerKey>,
+    ) -> Recorded {
         let (published, rules, reject) = match outcome {
             Ok(o) => (o.published, o.rules, None),
             Err(r) => (Vec::new(), Vec::new(), Some(r)),
@@ -204,7 +216,10 @@ impl Driver {
             rules,
             reject,
             fired,
-            states: Suite::ALL.iter().map(|s| self.reference.observe(*s)).collect(),
+            states: Suite::ALL
+                .iter()
+                .map(|s| self.reference.observe(*s))
+                .collect(),
         }
     }
 
@@ -219,10 +234,12 @@ impl Driver {
                 let latest = next_due.map_or(u64::MAX, |d| d - 1);
                 let mut at = (now + GAP_MS).min(latest).max(now);
                 let result = loop {
-                    let result = self
-                        .reference
-                        .system
-                        .step(input, at, &self.reference.config, self.reference.rules);
+                    let result = self.reference.system.step(
+                        input,
+                        at,
+                        &self.reference.config,
+                        self.reference.rules,
+                    );
                     match &result {
                         Ok((next, _)) if Self::cross_component_tie(next) && at < latest => at += 1,
                         _ => break result,
@@ -317,7 +334,10 @@ fn rule_ids(rules: impl IntoIterator<Item = Rule>, suite: Suite) -> Vec<String> 
 }
 
 fn suite_index(suite: Suite) -> usize {
-    Suite::ALL.iter().position(|s| *s == suite).expect("a suite")
+    Suite::ALL
+        .iter()
+        .position(|s| *s == suite)
+        .expect("a suite")
 }
 
 /// The steps of one suite's vector. Component suites keep a rejected input only if they
@@ -335,7 +355,8 @@ pub fn project(suite: Suite, recorded: &[Recorded]) -> Vec<Step> {
         // The state is stated when it changed, and after the last step; task lists grow
         // with every step and TASK_STATE_CHANGED publishes them anyway, so they are
         // stated after the last step only.
-        let changed = previous.is_none_or(|p| p.conversation != state.conversation || p.timers != state.timers);
+        let changed = previous
+            .is_none_or(|p| p.conversation != state.conversation || p.timers != state.timers);
         let stated = (changed || last).then(|| {
             let mut s = state.clone();
             if !last {
@@ -349,7 +370,11 @@ pub fn project(suite: Suite, recorded: &[Recorded]) -> Vec<Step> {
             input: r.input,
             advance: r.input.is_none(),
             rules: rule_ids(r.rules.iter().copied(), suite),
-            events: if suite == Suite::System { Vec::new() } else { others },
+            events: if suite == Suite::System {
+                Vec::new()
+            } else {
+                others
+            },
             expect: Expect {
                 published: own,
                 reject: r.reject,
@@ -377,7 +402,10 @@ fn vector(
     config: &Config,
     recorded: &[Recorded],
 ) -> Vector {
-    let mut rules: BTreeSet<Rule> = recorded.iter().flat_map(|r| r.rules.iter().copied()).collect();
+    let mut rules: BTreeSet<Rule> = recorded
+        .iter()
+        .flat_map(|r| r.rules.iter().copied())
+        .collect();
     for id in extra_rules {
         if let Some(rule) = Rule::from_id(id) {
             rules.insert(rule);
@@ -428,37 +456,60 @@ pub fn record_seed(scenario: &Scenario) -> Result<Vec<Recorded>, String> {
                 {
                     recorded.push(driver.replay_at(step.at_ms, None).map_err(context)?);
                 }
-                recorded.push(driver.replay_at(step.at_ms, Some(&input)).map_err(context)?);
+                recorded.push(
+                    driver
+                        .replay_at(step.at_ms, Some(&input))
+                        .map_err(context)?,
+                );
             }
         }
     }
     Ok(recorded)
 }
 
+/// Each seed under `specified`, and again under `documented` (the sources as written):
+/// running the `documented` seeds with `--rules as-implemented` isolates the vendor's two
+/// "ATM" behaviours, which only that rule set adds.
 fn seed_vectors(out: &mut Vec<Vector>, report: &mut Report) {
-    for scenario in seed_scenarios() {
-        let recorded = record_seed(&scenario).expect("the seed scenarios run");
-        report.seeds += 1;
-        for suite in Suite::ALL {
-            if suite != Suite::System && !publishes_in(suite, &recorded) {
-                continue;
+    for base in seed_scenarios() {
+        for rule_set in [RuleSet::Specified, RuleSet::Documented] {
+            let scenario = Scenario {
+                rule_set,
+                ..base.clone()
+            };
+            let recorded = record_seed(&scenario).expect("the seed scenarios run");
+            report.seeds += usize::from(rule_set == RuleSet::Specified);
+            let (suffix, tag) = match rule_set {
+                RuleSet::Specified => (String::new(), String::new()),
+                other => (format!("-{other}"), format!("[{other}] ")),
+            };
+            for suite in Suite::ALL {
+                if suite != Suite::System && !publishes_in(suite, &recorded) {
+                    continue;
+                }
+                let own: Vec<String> = scenario
+                    .rules
+                    .iter()
+                    .filter(|r| suite.rule_prefix().is_none_or(|p| r.starts_with(p)))
+                    .cloned()
+                    .collect();
+                let cited = if own.is_empty() {
+                    &scenario.rules
+                } else {
+                    &own
+                };
+                let mut v = vector(
+                    suite,
+                    format!("seed-{}{suffix}", scenario.name),
+                    format!("{tag}{}: {}", cited.join(" "), scenario.title),
+                    format!("seed:{}", scenario.name),
+                    &own,
+                    &scenario.config,
+                    &recorded,
+                );
+                v.rule_set = rule_set;
+                out.push(v);
             }
-            let own: Vec<String> = scenario
-                .rules
-                .iter()
-                .filter(|r| suite.rule_prefix().is_none_or(|p| r.starts_with(p)))
-                .cloned()
-                .collect();
-            let cited = if own.is_empty() { &scenario.rules } else { &own };
-            out.push(vector(
-                suite,
-                format!("seed-{}", scenario.name),
-                format!("{}: {}", cited.join(" "), scenario.title),
-                format!("seed:{}", scenario.name),
-                &own,
-                &scenario.config,
-                &recorded,
-            ));
         }
     }
 }
@@ -487,7 +538,10 @@ pub fn explore_key(system: &System) -> String {
             "{:?}{:?}{:?}{:?}{:?}{}{} ",
             t.agent,
             t.state,
-            t.medias.iter().map(|m| (m.session.0, m.state)).collect::<Vec<_>>(),
+            t.medias
+                .iter()
+                .map(|m| (m.session.0, m.state))
+                .collect::<Vec<_>>(),
             t.direction,
             t.mode,
             t.rona_deadline_ms.is_some(),
@@ -495,7 +549,14 @@ pub fn explore_key(system: &System) -> String {
         );
     }
     if let Some(r) = &system.tasks.request {
-        let _ = write!(k, "|{:?}{}{}{}", r.kind, r.session.0, r.ttl_deadline_ms.is_some(), r.ttl_expired);
+        let _ = write!(
+            k,
+            "|{:?}{}{}{}",
+            r.kind,
+            r.session.0,
+            r.ttl_deadline_ms.is_some(),
+            r.ttl_expired
+        );
     }
     if let Some(t) = &system.sla.agent {
         let _ = write!(k, "|A{}", t.next_level);
@@ -534,14 +595,22 @@ pub fn abstract_state(suite: Suite, config: &str, system: &System) -> String {
         .count();
     let voice = if conv.voice_open() {
         " voice"
-    } else if conv.sessions.iter().any(|s| s.channel == ChannelKind::Voice) {
+    } else if conv
+        .sessions
+        .iter()
+        .any(|s| s.channel == ChannelKind::Voice)
+    {
         " voice(ended)"
     } else {
         ""
     };
     let customer = format!("chats {open_chats}{voice}");
     let count = |role: Role| conv.agents.iter().filter(|p| p.role == role).count();
-    let roles = format!("primary {} wrap-up {}", count(Role::Primary), count(Role::WrapUp));
+    let roles = format!(
+        "primary {} wrap-up {}",
+        count(Role::Primary),
+        count(Role::WrapUp)
+    );
     let mut tasks: Vec<String> = system
         .tasks
         .tasks
@@ -566,7 +635,11 @@ pub fn abstract_state(suite: Suite, config: &str, system: &System) -> String {
             system.sla.customer.len()
         ),
         Suite::Task => {
-            let request = system.tasks.request.as_ref().map_or("-".into(), |r| name(&r.kind));
+            let request = system
+                .tasks
+                .request
+                .as_ref()
+                .map_or("-".into(), |r| name(&r.kind));
             format!(
                 "{config} | tasks [{tasks}] | request {request} | customer {} | {roles}",
                 conv.customer_present()
@@ -582,7 +655,12 @@ fn action_label(action: &Action, recorded: &Recorded) -> String {
         Action::Input(input) => input.name().to_string(),
         Action::Advance => format!(
             "ADVANCE {}",
-            recorded.fired.iter().map(timer_kind).collect::<Vec<_>>().join(",")
+            recorded
+                .fired
+                .iter()
+                .map(timer_kind)
+                .collect::<Vec<_>>()
+                .join(",")
         ),
     }
 }
@@ -690,7 +768,9 @@ fn replay(config: &Config, actions: &[Action], path: &[usize]) -> (Driver, Vec<R
     for &a in path {
         match driver.take(&actions[a]) {
             Taken::Done(r) | Taken::Rejected(r) => recorded.push(*r),
-            Taken::NotApplicable | Taken::Ambiguous => unreachable!("a replayed path is the path explored"),
+            Taken::NotApplicable | Taken::Ambiguous => {
+                unreachable!("a replayed path is the path explored")
+            }
         }
     }
     (driver, recorded)
@@ -784,7 +864,12 @@ impl<'g> Cover<'g> {
     }
 
     /// Takes one action, marking the edge it runs along; `None` if it could not be taken.
-    fn take(&mut self, driver: &mut Driver, a: usize, newly: &mut BTreeSet<Rule>) -> Option<Recorded> {
+    fn take(
+        &mut self,
+        driver: &mut Driver,
+        a: usize,
+        newly: &mut BTreeSet<Rule>,
+    ) -> Option<Recorded> {
         let before = abstract_state(self.suite, self.graph.config_name, &driver.reference.system);
         match driver.take(&self.actions[a]) {
             Taken::Done(r) => {
@@ -846,14 +931,17 @@ impl<'g> Cover<'g> {
             let mut recorded = Vec::new();
             let mut newly = BTreeSet::new();
             for &a in &path {
-                let r = self.take(&mut driver, a, &mut newly).expect("a path of the search replays");
+                let r = self
+                    .take(&mut driver, a, &mut newly)
+                    .expect("a path of the search replays");
                 recorded.push(r);
             }
             // Grow the vector toward the nearest uncovered edge while that still covers one.
             while recorded.len() < MAX_COVER_STEPS {
                 // An uncovered edge one step away, tried on the state itself (which may lie
                 // beyond the explored depth), comes first.
-                let here = abstract_state(self.suite, self.graph.config_name, &driver.reference.system);
+                let here =
+                    abstract_state(self.suite, self.graph.config_name, &driver.reference.system);
                 let one_step = (0..self.actions.len()).find(|&a| {
                     let mut probe = driver.clone();
                     match probe.take(&self.actions[a]) {
@@ -871,8 +959,12 @@ impl<'g> Cover<'g> {
                     continue;
                 }
                 let key = explore_key(&driver.reference.system);
-                let Some(&here) = self.graph.index.get(&key) else { break };
-                let Some(more) = self.nearest_uncovered(here) else { break };
+                let Some(&here) = self.graph.index.get(&key) else {
+                    break;
+                };
+                let Some(more) = self.nearest_uncovered(here) else {
+                    break;
+                };
                 if recorded.len() + more.len() > MAX_COVER_STEPS {
                     break;
                 }
@@ -900,7 +992,12 @@ impl<'g> Cover<'g> {
     }
 }
 
-fn cover_title(config: &str, recorded: &[Recorded], newly: &BTreeSet<Rule>, suite: Suite) -> String {
+fn cover_title(
+    config: &str,
+    recorded: &[Recorded],
+    newly: &BTreeSet<Rule>,
+    suite: Suite,
+) -> String {
     let mut rules = rule_ids(newly.iter().copied(), suite);
     if rules.len() > 8 {
         rules.truncate(8);
@@ -909,7 +1006,11 @@ fn cover_title(config: &str, recorded: &[Recorded], newly: &BTreeSet<Rule>, suit
     format!(
         "Transition cover, {config} ({} steps): {}",
         recorded.len(),
-        if rules.is_empty() { "no rule first".to_string() } else { rules.join(" ") }
+        if rules.is_empty() {
+            "no rule first".to_string()
+        } else {
+            rules.join(" ")
+        }
     )
 }
 
@@ -926,11 +1027,18 @@ fn slug(text: &str) -> String {
 
 /// The shortest path in the first configuration that reaches each (input, rejection)
 /// pair: one negative vector each.
-fn negative_vectors(graphs: &[Graph], actions: &[Action], out: &mut Vec<Vector>, report: &mut Report) {
+fn negative_vectors(
+    graphs: &[Graph],
+    actions: &[Action],
+    out: &mut Vec<Vector>,
+    report: &mut Report,
+) {
     let mut found: BTreeMap<(String, String), (usize, usize, usize)> = BTreeMap::new();
     for (g, graph) in graphs.iter().enumerate() {
         for (n, a, reject) in &graph.rejected {
-            let Action::Input(input) = &actions[*a] else { continue };
+            let Action::Input(input) = &actions[*a] else {
+                continue;
+            };
             let key = (input.name().to_string(), name(reject));
             let depth = graph.nodes[*n].depth;
             let better = found
@@ -952,11 +1060,18 @@ fn negative_vectors(graphs: &[Graph], actions: &[Action], out: &mut Vec<Vector>,
             .and_then(|r| r.reject)
             .map(|r| reject_rules(r).iter().map(|s| s.to_string()).collect())
             .unwrap_or_default();
-        let cited = if guarded.is_empty() { String::new() } else { format!("{}: ", guarded.join(" ")) };
+        let cited = if guarded.is_empty() {
+            String::new()
+        } else {
+            format!("{}: ", guarded.join(" "))
+        };
         out.push(vector(
             Suite::System,
             format!("negative-{}-{}", slug(input), slug(reject)),
-            format!("{cited}{input} is rejected with {reject} ({})", graph.config_name),
+            format!(
+                "{cited}{input} is rejected with {reject} ({})",
+                graph.config_name
+            ),
             "negative".into(),
             &guarded,
             &graph.config,
@@ -1020,7 +1135,12 @@ fn witness_predicates() -> Vec<(String, String, &'static [&'static str], Predica
             Box::new(move |s: &System, _: &Recorded| s.conversation.state == state),
         ));
     }
-    for media in [MediaState::Queued, MediaState::Reserved, MediaState::Active, MediaState::Closed] {
+    for media in [
+        MediaState::Queued,
+        MediaState::Reserved,
+        MediaState::Active,
+        MediaState::Closed,
+    ] {
         list.push((
             format!("media-{}", slug(&name(&media))),
             format!("a task's media reaches {}", name(&media)),
@@ -1051,7 +1171,12 @@ fn witness_predicates() -> Vec<(String, String, &'static [&'static str], Predica
     list
 }
 
-fn witness_vectors(graphs: &[Graph], actions: &[Action], out: &mut Vec<Vector>, report: &mut Report) {
+fn witness_vectors(
+    graphs: &[Graph],
+    actions: &[Action],
+    out: &mut Vec<Vector>,
+    report: &mut Report,
+) {
     let predicates = witness_predicates();
     // Per predicate: (depth, graph, node, action) of the shortest witness; ties go to the
     // first configuration and the first transition of the search.
@@ -1067,7 +1192,9 @@ fn witness_vectors(graphs: &[Graph], actions: &[Action], out: &mut Vec<Vector>, 
             let mut probe = graph.nodes[*n].driver.clone();
             let _ = probe.take(&actions[*a]);
             for (i, (_, _, _, predicate)) in predicates.iter().enumerate() {
-                if best[i].is_none_or(|b| b.0 > depth) && predicate(&probe.reference.system, recorded) {
+                if best[i].is_none_or(|b| b.0 > depth)
+                    && predicate(&probe.reference.system, recorded)
+                {
                     best[i] = Some((depth, g, *n, *a));
                 }
             }
@@ -1111,7 +1238,15 @@ pub fn generate() -> Generated {
         for (i, (_, recorded, newly)) in paths.iter().enumerate() {
             let id = format!("cover-{}-{:03}", graph.config_name, i + 1);
             let title = cover_title(graph.config_name, recorded, newly, Suite::System);
-            vectors.push(vector(Suite::System, id, title, "cover".into(), &[], &graph.config, recorded));
+            vectors.push(vector(
+                Suite::System,
+                id,
+                title,
+                "cover".into(),
+                &[],
+                &graph.config,
+                recorded,
+            ));
         }
         for suite in Suite::COMPONENTS {
             let mut cover = Cover::new(suite, graph, &actions);
@@ -1140,10 +1275,18 @@ pub fn generate() -> Generated {
 fn coverage_report(graphs: &[Graph], vectors: &[Vector], report: &Report) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "# Vector coverage\n");
-    let _ = writeln!(s, "Generated by `cxspec vectors generate` with the vectors beside it; do not edit.\n");
+    let _ = writeln!(
+        s,
+        "Generated by `cxspec vectors generate` with the vectors beside it; do not edit.\n"
+    );
     let _ = writeln!(s, "## Vectors\n\n| suite | seed | cover | negative | witness | total |\n|---|---|---|---|---|---|");
     for suite in Suite::ALL {
-        let count = |origin: &str| vectors.iter().filter(|v| v.suite == suite && v.origin.starts_with(origin)).count();
+        let count = |origin: &str| {
+            vectors
+                .iter()
+                .filter(|v| v.suite == suite && v.origin.starts_with(origin))
+                .count()
+        };
         let _ = writeln!(
             s,
             "| {suite} | {} | {} | {} | {} | {} |",
@@ -1176,14 +1319,21 @@ fn coverage_report(graphs: &[Graph], vectors: &[Vector], report: &Report) -> Str
     for (suite, (reached, on)) in &report.edges {
         let _ = writeln!(s, "| {suite} | all | {reached} | {on} | |");
     }
-    let _ = writeln!(s, "\n## Negative vectors\n\n{} (input, rejection) pairs, one vector each.\n", report.negatives);
+    let _ = writeln!(
+        s,
+        "\n## Negative vectors\n\n{} (input, rejection) pairs, one vector each.\n",
+        report.negatives
+    );
     let _ = writeln!(s, "## Witnesses\n\n| property | reached |\n|---|---|");
     for (what, found) in &report.witnesses {
         let _ = writeln!(s, "| {what} | {} |", if *found { "yes" } else { "**no**" });
     }
     let _ = writeln!(s, "\n## Rules\n\n| rule | vectors |\n|---|---|");
     for rule in Rule::ALL {
-        let n = vectors.iter().filter(|v| v.rules.iter().any(|r| r == rule.id())).count();
+        let n = vectors
+            .iter()
+            .filter(|v| v.rules.iter().any(|r| r == rule.id()))
+            .count();
         let _ = writeln!(s, "| {} | {n} |", rule.id());
     }
     s

@@ -1,1 +1,87 @@
-//! placeholder
+//! The adapter protocol (`conformance/PROTOCOL.md`, `conformance/schema/protocol.schema.json`):
+//! newline-delimited JSON on the adapter's stdin (requests) and stdout (replies), one
+//! reply per request, in order. Any language can speak it with its standard library.
+//!
+//! Replies are read loosely (`published` and `state` stay JSON values) so that a wrong
+//! event is reported as the adapter wrote it, not as a parse error.
+
+use crate::suite::Suite;
+use cxspec_spec::{Config, Input, Published, RuleSet};
+use serde::{Deserialize, Serialize};
+
+pub const PROTOCOL_VERSION: u32 = 1;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Request {
+    /// First request to a new adapter process.
+    Hello { protocol: u32 },
+    /// Start a case: a fresh conversation with this configuration, clock at 0.
+    Reset {
+        id: String,
+        suite: Suite,
+        rule_set: RuleSet,
+        config: Config,
+        /// Mutation runs only: the mutant to behave as (see `hello.mutants`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        mutant: Option<String>,
+    },
+    /// An input at a time, and (component suites) what the other components published.
+    Apply {
+        at_ms: u64,
+        input: Input,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        events: Vec<Published>,
+    },
+    /// Advance the clock, firing due timers, then (component suites) consume the events.
+    Advance {
+        to_ms: u64,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        events: Vec<Published>,
+    },
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Reply {
+    pub ok: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Reset only: the adapter does not run this case, and says why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skip: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published: Option<Vec<serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reject: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<serde_json::Value>,
+    /// Optional: rule IDs the implementation applied in this step (shown in reports).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rules: Option<Vec<String>>,
+    /// Hello only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suites: Option<Vec<Suite>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mutants: Option<Vec<String>>,
+}
+
+impl Reply {
+    pub fn ok() -> Reply {
+        Reply {
+            ok: true,
+            ..Reply::default()
+        }
+    }
+
+    pub fn error(message: impl Into<String>) -> Reply {
+        Reply {
+            ok: false,
+            error: Some(message.into()),
+            ..Reply::default()
+        }
+    }
+}

@@ -1,1 +1,251 @@
-//! placeholder
+//! Reports of a conformance run: human-readable (the first divergence of each failing
+//! case as expected against actual), JSON, and JUnit XML for CI dashboards. Each lists the
+//! cases executed, the cases skipped and why, and the vector files that could not be read.
+
+use crate::runner::{CaseResult, Verdict};
+use crate::vector::VectorError;
+use serde_json::json;
+use std::fmt::Write as _;
+
+/// Everything a report says.
+pub struct Run<'a> {
+    pub target: String,
+    pub rules: String,
+    pub results: &'a [CaseResult],
+    /// Cases left out by the filters: (suite/id, why).
+    pub filtered: &'a [(String, String)],
+    pub malformed: &'a [VectorError],
+}
+
+fn counts(results: &[CaseResult]) -> (usize, usize, usize, usize) {
+    let mut c = (0, 0, 0, 0);
+    for r in results {
+        match r.verdict {
+            Verdict::Pass => c.0 += 1,
+            Verdict::Fail(_) => c.1 += 1,
+            Verdict::Error { .. } => c.2 += 1,
+            Verdict::Skip(_) => c.3 += 1,
+        }
+    }
+    c
+}
+
+pub fn human(run: &Run) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "cxspec conform: {} cases against {} (rules: {})",
+        run.results.len(),
+        run.target,
+        run.rules
+    );
+    for e in run.malformed {
+        let _ = writeln!(s, "MALFORMED {e}");
+    }
+    for r in run.results {
+        let name = format!("{}/{}", r.suite, r.id);
+        match &r.verdict {
+            Verdict::Pass => {
+                let _ = writeln!(s, "PASS  {name}");
+            }
+            Verdict::Skip(why) => {
+                let _ = writeln!(s, "SKIP  {name}: {why}");
+            }
+            Verdict::Error { step, message } => {
+                let at = step.map_or(String::new(), |n| format!(" at step {n}"));
+                let _ = writeln!(s, "ERROR {name}{at}: {message}");
+            }
+            Verdict::Fail(d) => {
+                let _ = writeln!(s, "FAIL  {name}  [{}] {}", r.rules.join(" "), r.title);
+                let _ = writeln!(s, "      step {}: {}", d.step, d.stimulus);
+                if !d.rules.is_empty() {
+                    let _ = writeln!(s, "      rules of the step: {}", d.rules.join(" "));
+                }
+                if !d.actual_rules.is_empty() && d.actual_rules != d.rules {
+                    let _ = writeln!(
+                        s,
+                        "      rules the implementation applied: {}",
+                        d.actual_rules.join(" ")
+                    );
+                }
+                let _ = writeln!(s, "      {} differ:", d.what);
+                let width = d.expected.len().max(d.actual.len());
+                for i in 0..width {
+                    let e = d.expected.get(i).map_or("-", |x| x.as_str());
+                    let a = d.actual.get(i).map_or("-", |x| x.as_str());
+                    let mark = if e == a { " " } else { "!" };
+                    let _ = writeln!(s, "      {mark} expected: {e}");
+                    let _ = writeln!(s, "      {mark} actual:   {a}");
+                }
+                for dev in &d.deviations {
+                    let _ = writeln!(s, "      deviation {dev}");
+                }
+            }
+        }
+    }
+    let (pass, fail, error, skip) = counts(run.results);
+    let checked = run.results.iter().filter(|r| r.state_checked > 0).count();
+    let _ = writeln!(
+        s,
+        "\nexecuted {}: {pass} passed, {fail} failed, {error} errors; {skip} skipped by the adapter; {} filtered out; {} malformed files; state compared in {checked} cases",
+        pass + fail + error,
+        run.filtered.len(),
+        run.malformed.len()
+    );
+    s
+}
+
+pub fn json(run: &Run) -> String {
+    let (pass, fail, error, skip) = counts(run.results);
+    let cases: Vec<serde_json::Value> = run
+        .results
+        .iter()
+        .map(|r| {
+            let mut case = json!({
+                "suite": r.suite, "id": r.id, "title": r.title, "rules": r.rules,
+                "state_checked_steps": r.state_checked,
+            });
+            match &r.verdict {
+                Verdict::Pass => case["verdict"] = json!("pass"),
+                Verdict::Skip(why) => {
+                    case["verdict"] = json!("skip");
+                    case["reason"] = json!(why);
+                }
+                Verdict::Error { step, message } => {
+                    case["verdict"] = json!("error");
+                    case["step"] = json!(step);
+                    case["message"] = json!(message);
+                }
+                Verdict::Fail(d) => {
+                    case["verdict"] = json!("fail");
+                    case["divergence"] = json!({
+                        "step": d.step, "stimulus": d.stimulus, "rules": d.rules,
+                        "actual_rules": d.actual_rules, "what": d.what,
+                        "expected": d.expected, "actual": d.actual, "deviations": d.deviations,
+                    });
+                }
+            }
+            case
+        })
+        .collect();
+    let report = json!({
+        "target": run.target,
+        "rules": run.rules,
+        "summary": {"executed": pass + fail + error, "passed": pass, "failed": fail, "errors": error, "skipped": skip, "filtered": run.filtered.len(), "malformed": run.malformed.len()},
+        "cases": cases,
+        "filtered": run.filtered.iter().map(|(id, why)| json!({"case": id, "reason": why})).collect::<Vec<_>>(),
+        "malformed": run.malformed.iter().map(|e| json!({"file": e.origin, "line": e.line, "field": e.field, "message": e.message})).collect::<Vec<_>>(),
+    });
+    serde_json::to_string_pretty(&report).expect("reports serialize") + "\n"
+}
+
+fn xml(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            // XML 1.0 forbids most control characters, even escaped.
+            c if (c as u32) < 0x20 && c != '\n' && c != '\t' => out.push('?'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+pub fn junit(run: &Run) -> String {
+    let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let (_, fail, error, skip) = counts(run.results);
+    let _ = writeln!(
+        s,
+        "<testsuites name=\"cxspec conform\" tests=\"{}\" failures=\"{fail}\" errors=\"{}\" skipped=\"{skip}\">",
+        run.results.len(),
+        error + run.malformed.len()
+    );
+    let mut suites: Vec<crate::suite::Suite> = run.results.iter().map(|r| r.suite).collect();
+    suites.sort();
+    suites.dedup();
+    for suite in suites {
+        let cases: Vec<&CaseResult> = run.results.iter().filter(|r| r.suite == suite).collect();
+        let (_, f, e, k) = counts(&cases.iter().map(|c| (*c).clone()).collect::<Vec<_>>());
+        let _ = writeln!(
+            s,
+            "  <testsuite name=\"{suite}\" tests=\"{}\" failures=\"{f}\" errors=\"{e}\" skipped=\"{k}\">",
+            cases.len()
+        );
+        for r in cases {
+            let _ = write!(
+                s,
+                "    <testcase classname=\"cxspec.{suite}\" name=\"{}\"",
+                xml(&r.id)
+            );
+            match &r.verdict {
+                Verdict::Pass => {
+                    let _ = writeln!(s, "/>");
+                }
+                Verdict::Skip(why) => {
+                    let _ = writeln!(s, "><skipped message=\"{}\"/></testcase>", xml(why));
+                }
+                Verdict::Error { step, message } => {
+                    let _ = writeln!(
+                        s,
+                        "><error message=\"{}\">{}</error></testcase>",
+                        xml(&format!(
+                            "step {}: adapter error",
+                            step.map_or("-".into(), |n| n.to_string())
+                        )),
+                        xml(message)
+                    );
+                }
+                Verdict::Fail(d) => {
+                    let mut body = format!(
+                        "{}\nstep {}: {}\n{} differ\n",
+                        r.title, d.step, d.stimulus, d.what
+                    );
+                    for e in &d.expected {
+                        body.push_str(&format!("expected: {e}\n"));
+                    }
+                    for a in &d.actual {
+                        body.push_str(&format!("actual:   {a}\n"));
+                    }
+                    for dev in &d.deviations {
+                        body.push_str(&format!("deviation {dev}\n"));
+                    }
+                    let _ = writeln!(
+                        s,
+                        "><failure message=\"{}\">{}</failure></testcase>",
+                        xml(&format!(
+                            "step {}: {} differ [{}]",
+                            d.step,
+                            d.what,
+                            d.rules.join(" ")
+                        )),
+                        xml(&body)
+                    );
+                }
+            }
+        }
+        let _ = writeln!(s, "  </testsuite>");
+    }
+    if !run.malformed.is_empty() {
+        let _ = writeln!(
+            s,
+            "  <testsuite name=\"malformed\" tests=\"{0}\" errors=\"{0}\">",
+            run.malformed.len()
+        );
+        for e in run.malformed {
+            let _ = writeln!(
+                s,
+                "    <testcase classname=\"cxspec.malformed\" name=\"{}\"><error message=\"{}\"/></testcase>",
+                xml(&e.origin),
+                xml(&e.to_string())
+            );
+        }
+        let _ = writeln!(s, "  </testsuite>");
+    }
+    s.push_str("</testsuites>\n");
+    s
+}

@@ -87,7 +87,9 @@ impl FromStr for Suite {
         Suite::ALL
             .into_iter()
             .find(|x| x.name() == s)
-            .ok_or_else(|| format!("unknown suite `{s}` (expected sla, task, conversation or system)"))
+            .ok_or_else(|| {
+                format!("unknown suite `{s}` (expected sla, task, conversation or system)")
+            })
     }
 }
 

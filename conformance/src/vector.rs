@@ -11,7 +11,9 @@
 use crate::suite::Suite;
 use crate::yaml::{flow, scalar};
 use cxspec_spec::config::{line_of_key, yaml_error, ConfigError};
-use cxspec_spec::{Config, ConversationState, Input, Published, Reject, Rule, RuleSet, TaskView, TimerKey};
+use cxspec_spec::{
+    Config, ConversationState, Input, Published, Reject, Rule, RuleSet, TaskView, TimerKey,
+};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -126,7 +128,11 @@ impl Vector {
         let _ = writeln!(s, "format: {}", scalar(&self.format));
         let _ = writeln!(s, "id: {}", scalar(&self.id));
         let _ = writeln!(s, "suite: {}", self.suite.name());
-        let _ = writeln!(s, "title: {}", serde_json::to_string(&self.title).unwrap_or_default());
+        let _ = writeln!(
+            s,
+            "title: {}",
+            serde_json::to_string(&self.title).unwrap_or_default()
+        );
         let _ = writeln!(s, "origin: {}", scalar(&self.origin));
         let _ = writeln!(s, "rule_set: {}", self.rule_set.name());
         let _ = writeln!(s, "rules: {}", flow(&self.rules));
@@ -178,7 +184,12 @@ impl Vector {
 
 // ---- reading -------------------------------------------------------------------------
 
-fn error(origin: &str, line: Option<usize>, field: &str, message: impl Into<String>) -> VectorError {
+fn error(
+    origin: &str,
+    line: Option<usize>,
+    field: &str,
+    message: impl Into<String>,
+) -> VectorError {
     ConfigError {
         origin: origin.to_string(),
         line,
@@ -248,7 +259,10 @@ impl Vector {
         if self.format != FORMAT {
             return Err(top(
                 "format",
-                format!("format `{}` is not supported (this kit reads `{FORMAT}`)", self.format),
+                format!(
+                    "format `{}` is not supported (this kit reads `{FORMAT}`)",
+                    self.format
+                ),
             ));
         }
         if self.id.is_empty()
@@ -257,7 +271,10 @@ impl Vector {
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
         {
-            return Err(top("id", "an id is non-empty and uses only [A-Za-z0-9._-]".into()));
+            return Err(top(
+                "id",
+                "an id is non-empty and uses only [A-Za-z0-9._-]".into(),
+            ));
         }
         for id in &self.rules {
             if Rule::from_id(id).is_none() {
@@ -288,10 +305,16 @@ impl Vector {
             };
             match (&step.input, step.advance) {
                 (Some(_), true) => {
-                    return Err(at("advance", "a step is an input or an advance, not both".into()))
+                    return Err(at(
+                        "advance",
+                        "a step is an input or an advance, not both".into(),
+                    ))
                 }
                 (None, false) => {
-                    return Err(at("input", "a step needs an `input` or `advance: true`".into()))
+                    return Err(at(
+                        "input",
+                        "a step needs an `input` or `advance: true`".into(),
+                    ))
                 }
                 (Some(Input::TimerFired { .. }), false) => {
                     return Err(at(
@@ -342,7 +365,10 @@ impl Vector {
             message: e.to_string(),
         })?;
         let vector = Vector::from_yaml(&text, &origin)?;
-        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default();
         if vector.id != stem {
             return Err(error(
                 &origin,
@@ -470,18 +496,33 @@ mod tests {
 
     #[test]
     fn errors_name_line_and_field() {
-        let text = sample().to_yaml().replace("advance: true", "advance: true\n  input: {event: QUEUE_FLUSH}");
+        let text = sample().to_yaml().replace(
+            "advance: true",
+            "advance: true\n  input: {event: QUEUE_FLUSH}",
+        );
         let err = Vector::from_yaml(&text, "x.yaml").unwrap_err();
         assert_eq!(err.field.as_deref(), Some("steps[1].advance"), "{err}");
-        let line = text.lines().position(|l| l.contains("advance: true")).unwrap() + 1;
+        let line = text
+            .lines()
+            .position(|l| l.contains("advance: true"))
+            .unwrap()
+            + 1;
         assert_eq!(err.line, Some(line), "{err}");
 
-        let text = sample().to_yaml().replace("SESSION_STARTED", "SESSION_BEGAN");
+        let text = sample()
+            .to_yaml()
+            .replace("SESSION_STARTED", "SESSION_BEGAN");
         let err = Vector::from_yaml(&text, "x.yaml").unwrap_err();
-        let line = text.lines().position(|l| l.contains("SESSION_BEGAN")).unwrap() + 1;
+        let line = text
+            .lines()
+            .position(|l| l.contains("SESSION_BEGAN"))
+            .unwrap()
+            + 1;
         assert_eq!(err.line, Some(line), "{err}");
 
-        let text = sample().to_yaml().replace("rules: [SLA-02]\nconfig", "rules: [SLA-99]\nconfig");
+        let text = sample()
+            .to_yaml()
+            .replace("rules: [SLA-02]\nconfig", "rules: [SLA-99]\nconfig");
         let err = Vector::from_yaml(&text, "x.yaml").unwrap_err();
         assert_eq!(err.field.as_deref(), Some("rules"), "{err}");
         assert!(err.to_string().contains("SLA-99"), "{err}");

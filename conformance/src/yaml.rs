@@ -53,8 +53,7 @@ fn write_flow(value: &Value, out: &mut String) {
 pub fn scalar(s: &str) -> String {
     let plain = !s.is_empty()
         && s.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-        && s
-            .chars()
+        && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')
         && !matches!(
             s.to_ascii_lowercase().as_str(),
