@@ -3,14 +3,14 @@
 //!
 //! Exhaustive runs use depth-first search with symmetry reduction (stateright 0.31
 //! applies symmetry only there). Depth-first paths are long and, with several threads,
-//! differ from run to run; so every property that fails is searched again breadth-first
-//! on one thread, which gives the shortest counterexample, the same one every time.
+//! differ from run to run; so every property that fails is searched again breadth-first,
+//! which gives a shortest counterexample, the same one every time.
 
 use crate::bounds::Bounds;
 use crate::model::{CxModel, ModelState};
 use cxspec_spec::{Input, RuleSet};
-use stateright::{Checker, Expectation, HasDiscoveries, Model};
-use std::collections::{BTreeMap, BTreeSet};
+use stateright::{Checker, Expectation, Model, Representative};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::time::{Duration, Instant};
 
 /// What the checker reports while it runs.
@@ -169,23 +169,56 @@ pub fn check_one(
     }
 }
 
-/// Breadth-first, one thread, no symmetry: the first counterexample found for each of
-/// `names` is a shortest one, and the same on every run.
+/// The shortest counterexample of each of `names`, the same on every run.
+///
+/// stateright's breadth-first checker keeps overwriting a discovery with later, longer
+/// paths until it stops, so this is a plain breadth-first search of its own: states in
+/// the order of their distance from the initial state (actions in `actions` order),
+/// merged by their symmetric representative (renaming does not change the distance),
+/// and each property checked when its state is taken from the queue.
 pub fn shortest_counterexamples(
     model: &CxModel,
     names: BTreeSet<&'static str>,
 ) -> BTreeMap<&'static str, Vec<Input>> {
-    let checker = model
-        .clone()
-        .checker()
-        .threads(1)
-        .finish_when(HasDiscoveries::AllOf(names.clone()))
-        .spawn_bfs()
-        .join();
-    names
+    let mut wanted: Vec<_> = model
+        .properties()
         .into_iter()
-        .filter_map(|name| checker.discovery(name).map(|p| (name, p.into_actions())))
-        .collect()
+        .filter(|p| names.contains(p.name) && p.expectation == Expectation::Always)
+        .collect();
+    let mut found = BTreeMap::new();
+    // (state, parent index, action from the parent)
+    let mut nodes: Vec<(ModelState, usize, Option<Input>)> = vec![(model.initial(), 0, None)];
+    let mut seen: HashSet<ModelState> = HashSet::from([model.initial().representative()]);
+    let mut actions = Vec::new();
+    let mut next = 0;
+    while next < nodes.len() && !wanted.is_empty() {
+        let state = nodes[next].0.clone();
+        wanted.retain(|p| {
+            if (p.condition)(model, &state) {
+                return true;
+            }
+            let mut path = Vec::new();
+            let mut at = next;
+            while let Some(action) = nodes[at].2 {
+                path.push(action);
+                at = nodes[at].1;
+            }
+            path.reverse();
+            found.insert(p.name, path);
+            false
+        });
+        actions.clear();
+        model.actions(&state, &mut actions);
+        for action in actions.drain(..) {
+            if let Some(after) = model.next_state(&state, action) {
+                if seen.insert(after.representative()) {
+                    nodes.push((after, next, Some(action)));
+                }
+            }
+        }
+        next += 1;
+    }
+    found
 }
 
 /// Checks every sub-configuration in order and merges the verdicts.

@@ -1,0 +1,183 @@
+//! The checker finds the violations that the literal readings of the sources cause, and
+//! on the event sequences we expect.
+//!
+//! Each expected sequence is written here from the deviation's description in
+//! `spec/src/rules.rs`, not copied from the checker. For each, the test asserts that
+//! 1. the checker reports a counterexample for the property, and the written sequence is
+//!    one (stateright's `assert_discovery`: a path of the model whose last state breaks
+//!    the property);
+//! 2. the breadth-first counterexample is exactly as long, so the written one is minimal
+//!    (or, where another deviation gives a shorter one, no longer);
+//! 3. under `specified` the same sequence runs and keeps the property at every step, so
+//!    the deviation is what breaks it;
+//! 4. the first step where the rule set and `specified` differ names that deviation;
+//! 5. written as a scenario file and read back, the sequence replays to the violation.
+
+use cxspec_model::bounds::parse_sessions;
+use cxspec_model::run::{replay, shortest_counterexamples};
+use cxspec_model::trace::{first_divergence, to_scenario};
+use cxspec_model::{Bounds, CxModel};
+use cxspec_spec::invariants::Invariant;
+use cxspec_spec::scenarios::Scenario;
+use cxspec_spec::*;
+use stateright::{Checker, Model};
+use std::collections::BTreeSet;
+
+const S1: SessionId = SessionId(1);
+const S2: SessionId = SessionId(2);
+const A1: AgentId = AgentId(1);
+
+fn chat_and_voice(wrap_up: bool) -> Bounds {
+    Bounds {
+        sessions: parse_sessions("chat,voice").unwrap(),
+        agents: 2,
+        messages: None,
+        tasks: 2,
+        wrap_up,
+        routing: RoutingMode::Push,
+        mrd_auto_joinable: true,
+        thresholds: 1,
+    }
+}
+
+fn agent_joins_on_chat() -> Vec<Input> {
+    vec![
+        Input::RequestAgent { session: S1 },
+        Input::ReserveAgent { agent: A1 },
+        Input::AcceptTask { agent: A1 },
+    ]
+}
+
+fn chat() -> Input {
+    Input::SessionStarted {
+        session: S1,
+        channel: ChannelKind::NonVoice,
+    }
+}
+
+fn expect_counterexample(
+    bounds: Bounds,
+    rules: RuleSet,
+    invariant: Invariant,
+    sequence: Vec<Input>,
+    deviation: Deviation,
+    minimal: bool,
+) {
+    let name = invariant.name();
+    let model = CxModel::new(bounds.clone(), rules);
+    let checker = model.clone().checker().symmetry().threads(2).spawn_dfs().join();
+    // 1.
+    checker.assert_discovery(name, sequence.clone());
+    // 2.
+    let shortest = shortest_counterexamples(&model, BTreeSet::from([name]));
+    let shortest = &shortest[name];
+    if minimal {
+        assert_eq!(shortest.len(), sequence.len(), "shortest: {shortest:?}");
+    } else {
+        assert!(shortest.len() <= sequence.len(), "shortest: {shortest:?}");
+    }
+    // 3.
+    let specified = CxModel::new(bounds, RuleSet::Specified);
+    let states = replay(&specified, &sequence).expect("specified accepts every step");
+    for (i, s) in states.iter().enumerate() {
+        assert!(
+            invariant.holds(&s.system, &specified.config),
+            "specified breaks {name} after step {i}"
+        );
+    }
+    // 4.
+    let divergence = first_divergence(&sequence, &model.config, rules).expect("differs");
+    assert!(
+        divergence.deviations.contains(&deviation),
+        "step {}: {:?}",
+        divergence.step,
+        divergence.deviations
+    );
+    // 5.
+    let scenario = to_scenario(&model, &sequence, "cex", "counterexample").expect("replays");
+    let text = serde_yaml::to_string(&scenario).unwrap();
+    let read = Scenario::from_yaml(&text, "cex.yaml").expect("reads back");
+    assert_eq!(read, scenario);
+    let (last, results) = read.run().expect("times move forward");
+    assert!(results.iter().all(|r| r.outcome.is_ok()));
+    assert!(!invariant.holds(&last, &model.config));
+}
+
+/// DEV-01: AGENT_SUBSCRIBED starts the agent SLA although a voice session is open.
+#[test]
+fn documented_starts_the_agent_sla_during_voice() {
+    let mut sequence = vec![
+        chat(),
+        Input::SessionStarted {
+            session: S2,
+            channel: ChannelKind::Voice,
+        },
+    ];
+    sequence.extend(agent_joins_on_chat());
+    expect_counterexample(
+        chat_and_voice(false),
+        RuleSet::Documented,
+        Invariant::NoAgentSlaDuringVoice,
+        sequence,
+        Deviation::SubscribeIgnoresVoiceAndHold,
+        true,
+    );
+}
+
+/// DEV-05: CONVERSATION_PAUSED leaves the agent SLA (started when the agent joined) running.
+#[test]
+fn documented_keeps_the_agent_sla_on_hold() {
+    let mut sequence = vec![chat()];
+    sequence.extend(agent_joins_on_chat());
+    sequence.push(Input::HoldConversation { agent: A1 });
+    expect_counterexample(
+        chat_and_voice(false),
+        RuleSet::Documented,
+        Invariant::NoSlaOnHold,
+        sequence,
+        Deviation::PauseKeepsAgentSla,
+        true,
+    );
+}
+
+/// DEV-11: a queue flush closes the QUEUED task without NO_AGENT_AVAILABLE, so SLA-20
+/// never restarts the customer SLA that TASK_ENQUEUED stopped (SLA-04).
+#[test]
+fn documented_flush_leaves_the_customer_untimed() {
+    let sequence = vec![
+        chat(),
+        Input::RequestAgent { session: S1 },
+        Input::QueueFlush,
+    ];
+    expect_counterexample(
+        chat_and_voice(false),
+        RuleSet::Documented,
+        Invariant::WaitingCustomerIsTimed,
+        sequence,
+        Deviation::FlushPublishesNothing,
+        true,
+    );
+}
+
+/// ATM-02: the agent leaves (wrap-up off); SLA-08 starts the customer SLA, then the task's
+/// TASK_STATE_CHANGED (CLOSED, DONE) stops it again, and the customer waits untimed.
+/// `documented` lacks ATM-02 and keeps the property on this sequence. It is not the
+/// shortest counterexample for `as-implemented`, which has DEV-11 too (the flush above).
+#[test]
+fn as_implemented_stops_the_customer_sla_on_every_task_change() {
+    let mut sequence = vec![chat()];
+    sequence.extend(agent_joins_on_chat());
+    sequence.push(Input::LeaveConversation { agent: A1 });
+    let documented = CxModel::new(chat_and_voice(false), RuleSet::Documented);
+    let states = replay(&documented, &sequence).unwrap();
+    assert!(Invariant::WaitingCustomerIsTimed
+        .holds(&states.last().unwrap().system, &documented.config));
+    expect_counterexample(
+        chat_and_voice(false),
+        RuleSet::AsImplemented,
+        Invariant::WaitingCustomerIsTimed,
+        sequence,
+        Deviation::StopOnEveryTaskStateChange,
+        false,
+    );
+}
