@@ -48,6 +48,12 @@ enum VectorsCommand {
     Mutate {
         #[arg(long, default_value = VECTORS)]
         dir: PathBuf,
+        /// Run the mutants this adapter offers (`hello.mutants`) instead of the reference's.
+        #[arg(long)]
+        adapter: Option<String>,
+        /// Parallel workers for an adapter run.
+        #[arg(long, default_value_t = 2)]
+        jobs: usize,
         /// Also write the table to this file.
         #[arg(long)]
         output: Option<PathBuf>,
@@ -110,7 +116,12 @@ pub fn vectors(args: VectorsArgs) -> ExitCode {
         VectorsCommand::Generate { out } => generate_into(&out),
         VectorsCommand::Check { dir } => check(&dir),
         VectorsCommand::Coverage { dir, exemptions } => coverage(&dir, &exemptions),
-        VectorsCommand::Mutate { dir, output } => mutate(&dir, output.as_deref()),
+        VectorsCommand::Mutate {
+            dir,
+            adapter,
+            jobs,
+            output,
+        } => mutate(&dir, adapter.as_deref(), jobs, output.as_deref()),
     }
 }
 
@@ -229,7 +240,7 @@ fn coverage(dir: &Path, exemptions: &Path) -> ExitCode {
     }
 }
 
-fn mutate(dir: &Path, output: Option<&Path>) -> ExitCode {
+fn mutate(dir: &Path, adapter: Option<&str>, jobs: usize, output: Option<&Path>) -> ExitCode {
     let (vectors, malformed) = match load_dir(dir) {
         Ok(x) => x,
         Err(e) => return kit_error(e),
@@ -237,15 +248,36 @@ fn mutate(dir: &Path, output: Option<&Path>) -> ExitCode {
     if let Some(e) = malformed.first() {
         return kit_error(e);
     }
-    let results = mutation::run(&vectors);
-    let table = mutation::table(&results);
+    let (table, all_killed) = match adapter {
+        None => {
+            let results = mutation::run(&vectors);
+            let all = results.iter().all(|r| r.killed_by.is_some());
+            (mutation::table(&results), all)
+        }
+        Some(command) => {
+            let options = Options {
+                rules: None,
+                jobs,
+                step_timeout_ms: 10_000,
+                mutant: None,
+            };
+            let refs: Vec<&cxspec_conformance::vector::Vector> = vectors.iter().collect();
+            match mutation::run_adapter(&refs, command, &options) {
+                Ok(results) => {
+                    let all = results.iter().all(|r| r.killed_by.is_some());
+                    (mutation::adapter_table(&results), all)
+                }
+                Err(e) => return kit_error(e),
+            }
+        }
+    };
     print!("{table}");
     if let Some(path) = output {
         if let Err(e) = std::fs::write(path, &table) {
             return kit_error(format!("{}: {e}", path.display()));
         }
     }
-    if results.iter().all(|r| r.killed_by.is_some()) {
+    if all_killed {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

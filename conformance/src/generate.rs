@@ -653,15 +653,29 @@ pub fn abstract_state(suite: Suite, config: &str, system: &System) -> String {
 fn action_label(action: &Action, recorded: &Recorded) -> String {
     match action {
         Action::Input(input) => input.name().to_string(),
-        Action::Advance => format!(
-            "ADVANCE {}",
-            recorded
-                .fired
+        // A threshold and an expiry of the same timer are different transitions: the
+        // label says which one the advance reached.
+        Action::Advance => {
+            let reached: BTreeSet<&str> = recorded
+                .published
                 .iter()
-                .map(timer_kind)
-                .collect::<Vec<_>>()
-                .join(",")
-        ),
+                .filter(|e| {
+                    matches!(
+                        e,
+                        Published::AgentSlaThresholdReached { .. }
+                            | Published::AgentSlaExpired
+                            | Published::CustomerSlaThresholdReached { .. }
+                            | Published::CustomerSlaExpired { .. }
+                    )
+                })
+                .map(|e| e.name())
+                .collect();
+            let fired: Vec<String> = recorded.fired.iter().map(timer_kind).collect();
+            let reached: Vec<&str> = reached.into_iter().collect();
+            format!("ADVANCE {} {}", fired.join(","), reached.join(","))
+                .trim_end()
+                .to_string()
+        }
     }
 }
 

@@ -423,3 +423,91 @@ pub fn table(results: &[MutantResult]) -> String {
     }
     s
 }
+
+/// One mutant of an adapter (its `hello.mutants`), and the first vector that killed it.
+#[derive(Clone, Debug)]
+pub struct AdapterMutantResult {
+    pub name: String,
+    pub killed_by: Option<String>,
+    pub failed: usize,
+    pub executed: usize,
+}
+
+/// Runs every mutant an adapter offers over the vectors of the suites it implements.
+pub fn run_adapter(
+    vectors: &[&Vector],
+    command: &str,
+    options: &crate::runner::Options,
+) -> Result<Vec<AdapterMutantResult>, String> {
+    let mut process = crate::adapter::Process::spawn(command, options.step_timeout_ms, &[])
+        .map_err(|e| e.to_string())?;
+    let hello = process
+        .request(&crate::protocol::Request::Hello {
+            protocol: crate::protocol::PROTOCOL_VERSION,
+        })
+        .map_err(|e| format!("hello: {e}"))?;
+    drop(process);
+    let mutants = hello.mutants.unwrap_or_default();
+    if mutants.is_empty() {
+        return Err("the adapter offers no mutants (hello.mutants)".into());
+    }
+    let selected: Vec<&Vector> = vectors
+        .iter()
+        .copied()
+        .filter(|v| hello.suites.as_ref().is_none_or(|s| s.contains(&v.suite)))
+        .collect();
+    let target = crate::runner::Target::Adapter(command.to_string());
+    let mut results = Vec::new();
+    for name in mutants {
+        let opts = crate::runner::Options {
+            mutant: Some(name.clone()),
+            ..options.clone()
+        };
+        let verdicts = crate::runner::run(&selected, &target, &opts);
+        if let Some(e) = verdicts
+            .iter()
+            .find(|r| matches!(r.verdict, Verdict::Error { .. }))
+        {
+            return Err(format!(
+                "mutant {name}: {}/{}: {:?}",
+                e.suite, e.id, e.verdict
+            ));
+        }
+        let failed: Vec<&crate::runner::CaseResult> = verdicts
+            .iter()
+            .filter(|r| matches!(r.verdict, Verdict::Fail(_)))
+            .collect();
+        results.push(AdapterMutantResult {
+            name,
+            killed_by: failed.first().map(|r| format!("{}/{}", r.suite, r.id)),
+            failed: failed.len(),
+            executed: verdicts
+                .iter()
+                .filter(|r| !matches!(r.verdict, Verdict::Skip(_)))
+                .count(),
+        });
+    }
+    Ok(results)
+}
+
+/// The kill table of an adapter's mutants.
+pub fn adapter_table(results: &[AdapterMutantResult]) -> String {
+    let killed = results.iter().filter(|r| r.killed_by.is_some()).count();
+    let mut s = format!(
+        "Kill rate: {killed}/{} mutants ({:.0}%).\n\n| mutant (rule disabled) | vectors failing | first killed by |\n|---|---|---|\n",
+        results.len(),
+        if results.is_empty() { 0.0 } else { 100.0 * killed as f64 / results.len() as f64 }
+    );
+    for r in results {
+        s.push_str(&format!(
+            "| {} | {}/{} | {} |\n",
+            r.name,
+            r.failed,
+            r.executed,
+            r.killed_by
+                .as_deref()
+                .map_or("**survived**".to_string(), |v| format!("`{v}`"))
+        ));
+    }
+    s
+}
