@@ -1,18 +1,437 @@
-//! `cxspec check` and `cxspec explore` (model-checking issue).
+//! `cxspec check` and `cxspec explore`: exhaustive model checking of the rules with the
+//! stateright model of `cxspec-model`, and its web Explorer.
+//!
+//! `check` runs every sub-configuration of a preset (`ci`, `default`), with size flags
+//! replacing a field in each, prints a verdict per property and the totals, and for each
+//! violated property prints the shortest counterexample as numbered steps with the state
+//! after each, and writes it as a scenario file that `cxspec simulate FILE` replays.
+//! Exit codes: 0 every `always` holds and every `sometimes` is found, 1 otherwise,
+//! 2 a usage error. Progress goes to stderr; results to stdout, in a fixed order.
+//! Left out: resuming an interrupted run, and choosing which properties to check.
+
+use cxspec_model::bounds::{parse_sessions, Bounds, Preset};
+use cxspec_model::properties;
+use cxspec_model::run::{self, Progress, Report, RunOptions, Verdict};
+use cxspec_model::trace;
+use cxspec_model::CxModel;
+use cxspec_spec::{RoutingMode, RuleSet};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
-#[derive(clap::Args)]
-pub struct CheckArgs {}
-
-#[derive(clap::Args)]
-pub struct ExploreArgs {}
-
-pub fn run(_args: CheckArgs) -> ExitCode {
-    eprintln!("cxspec check: not built yet");
-    ExitCode::from(2)
+/// Which sub-configurations a run covers: a preset, then size flags on each of them.
+#[derive(clap::Args, Clone, Debug)]
+pub struct Selection {
+    /// Rule set: specified, documented or as-implemented.
+    #[arg(long, default_value = "specified")]
+    rules: RuleSet,
+    /// Preset: `ci` (seconds, for every CI run) or `default` (the shapes of every seed
+    /// scenario, within two minutes).
+    #[arg(long, default_value = "default")]
+    config: String,
+    /// Channel sessions by kind, in ID order, e.g. `chat,chat,voice` (replaces the preset's).
+    #[arg(long)]
+    sessions: Option<String>,
+    /// Number of agents.
+    #[arg(long)]
+    agents: Option<u32>,
+    /// Budget of customer, bot and agent messages (default: no budget).
+    #[arg(long)]
+    messages: Option<u8>,
+    /// At most this many tasks are created (each RONA and transfer creates one).
+    #[arg(long)]
+    tasks: Option<u32>,
+    /// Intermediate SLA threshold levels, 0 to 3.
+    #[arg(long)]
+    thresholds: Option<usize>,
+    /// Wrap-up: on, off, or both (default: the preset's).
+    #[arg(long, value_parser = ["on", "off", "both"])]
+    wrap_up: Option<String>,
+    /// Routing mode: push, pull, or both (default: the preset's).
+    #[arg(long, value_parser = ["push", "pull", "both"])]
+    routing: Option<String>,
 }
 
-pub fn explore(_args: ExploreArgs) -> ExitCode {
-    eprintln!("cxspec explore: not built yet");
-    ExitCode::from(2)
+#[derive(clap::Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    selection: Selection,
+    /// Checker threads (default: the number of cores).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Explore without symmetry reduction (slower; for comparing counts).
+    #[arg(long)]
+    no_symmetry: bool,
+    /// Where counterexample scenario files are written.
+    #[arg(long, default_value = "target/cxspec-counterexamples")]
+    counterexample_dir: PathBuf,
+    /// Print the sub-configurations and properties, and exit.
+    #[arg(long)]
+    list: bool,
+}
+
+#[derive(clap::Args)]
+pub struct ExploreArgs {
+    #[command(flatten)]
+    selection: Selection,
+    /// Which sub-configuration of the selection to explore, from 1 (see `check --list`).
+    #[arg(long, default_value_t = 1)]
+    sub: usize,
+    /// Address to serve the Explorer on.
+    #[arg(long, default_value = "127.0.0.1:3000")]
+    addr: String,
+}
+
+impl Selection {
+    /// The sub-configurations, in preset order, without duplicates.
+    fn sub_configs(&self) -> Result<Vec<Bounds>, String> {
+        let preset = Preset::named(&self.config).ok_or_else(|| {
+            format!(
+                "unknown configuration `{}` (expected one of: {})",
+                self.config,
+                Preset::NAMES.join(", ")
+            )
+        })?;
+        let sessions = self.sessions.as_deref().map(parse_sessions).transpose()?;
+        let wrap_up: Option<Vec<bool>> = self.wrap_up.as_deref().map(|w| match w {
+            "on" => vec![true],
+            "off" => vec![false],
+            _ => vec![false, true],
+        });
+        let routing: Option<Vec<RoutingMode>> = self.routing.as_deref().map(|r| match r {
+            "push" => vec![RoutingMode::Push],
+            "pull" => vec![RoutingMode::Pull],
+            _ => vec![RoutingMode::Push, RoutingMode::Pull],
+        });
+        let mut subs: Vec<Bounds> = Vec::new();
+        for base in preset.subs {
+            let routings = routing.clone().unwrap_or_else(|| vec![base.routing]);
+            let wrap_ups = wrap_up.clone().unwrap_or_else(|| vec![base.wrap_up]);
+            for &r in &routings {
+                for &w in &wrap_ups {
+                    let mut b = base.clone();
+                    if let Some(s) = &sessions {
+                        b.sessions = s.clone();
+                    }
+                    if let Some(a) = self.agents {
+                        b.agents = a;
+                    }
+                    if self.messages.is_some() {
+                        b.messages = self.messages;
+                    }
+                    if let Some(t) = self.tasks {
+                        b.tasks = t;
+                    }
+                    if let Some(t) = self.thresholds {
+                        b.thresholds = t;
+                    }
+                    b.routing = r;
+                    b.wrap_up = w;
+                    b.validate()?;
+                    if !subs.contains(&b) {
+                        subs.push(b);
+                    }
+                }
+            }
+        }
+        Ok(subs)
+    }
+}
+
+pub fn run(args: CheckArgs) -> ExitCode {
+    let subs = match args.selection.sub_configs() {
+        Ok(subs) => subs,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let rules = args.selection.rules;
+    if args.list {
+        list(&subs);
+        return ExitCode::SUCCESS;
+    }
+    let threads = match args.threads {
+        Some(0) => {
+            eprintln!("error: --threads must be at least 1");
+            return ExitCode::from(2);
+        }
+        Some(n) => n,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    println!(
+        "cxspec check: rules {rules}, config {} ({} sub-configuration{}), {threads} thread{}, symmetry {}",
+        args.selection.config,
+        subs.len(),
+        if subs.len() == 1 { "" } else { "s" },
+        if threads == 1 { "" } else { "s" },
+        if args.no_symmetry { "off" } else { "on" },
+    );
+    let options = RunOptions {
+        threads,
+        symmetry: !args.no_symmetry,
+        shortest: true,
+    };
+    let mut meter = Meter::new();
+    let report = run::check_all(&subs, rules, &options, meter.every(), |p| meter.show(p));
+    meter.clear();
+    print_report(&report);
+    let mut written = true;
+    for name in report.violated() {
+        written &= print_counterexample(&report, name, &args.counterexample_dir);
+    }
+    let not_found: Vec<&str> = report
+        .verdicts
+        .iter()
+        .filter(|(_, _, v)| *v == Verdict::NotFound)
+        .map(|(n, _, _)| *n)
+        .collect();
+    let violated = report.violated().count();
+    if violated == 0 && not_found.is_empty() {
+        println!("result: every property holds and every situation is reachable");
+    } else {
+        println!(
+            "result: {violated} propert{} violated, {} situation{} not found",
+            if violated == 1 { "y" } else { "ies" },
+            not_found.len(),
+            if not_found.len() == 1 { "" } else { "s" }
+        );
+    }
+    if !written {
+        return ExitCode::from(2);
+    }
+    if report.failed() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+pub fn explore(args: ExploreArgs) -> ExitCode {
+    let subs = match args.selection.sub_configs() {
+        Ok(subs) => subs,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let Some(bounds) = args.sub.checked_sub(1).and_then(|i| subs.get(i)) else {
+        eprintln!(
+            "error: --sub {} is not a sub-configuration (1..={}; see `cxspec check --list`)",
+            args.sub,
+            subs.len()
+        );
+        return ExitCode::from(2);
+    };
+    let model = CxModel::new(bounds.clone(), args.selection.rules);
+    eprintln!(
+        "cxspec explore: rules {}, {bounds}; serving on http://{} (Ctrl-C stops)",
+        args.selection.rules, args.addr
+    );
+    match run::explore(model, &args.addr) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn list(subs: &[Bounds]) {
+    println!("sub-configurations:");
+    for (i, b) in subs.iter().enumerate() {
+        println!("  {}. {b}", i + 1);
+    }
+    println!("properties:");
+    for p in properties::all() {
+        println!(
+            "  {:<9} {}",
+            format!("{:?}", p.expectation).to_lowercase(),
+            p.name
+        );
+    }
+}
+
+fn print_report(report: &Report) {
+    for (i, sub) in report.subs.iter().enumerate() {
+        println!(
+            "  [{}/{}] {}: {} states, {} unique, depth {}, {:.2} s",
+            i + 1,
+            report.subs.len(),
+            sub.bounds,
+            sub.states,
+            sub.unique,
+            sub.max_depth,
+            sub.elapsed.as_secs_f64()
+        );
+    }
+    println!("properties:");
+    for (name, _, verdict) in &report.verdicts {
+        let word = match verdict {
+            Verdict::Holds => "holds",
+            Verdict::Violated => "VIOLATED",
+            Verdict::Found => "found",
+            Verdict::NotFound => "NOT FOUND",
+        };
+        println!("  {word:<9} {name}");
+    }
+    println!(
+        "total: {} states, {} unique, max depth {}, {:.2} s",
+        report.states(),
+        report.unique(),
+        report.max_depth(),
+        report.elapsed.as_secs_f64()
+    );
+}
+
+/// Prints the counterexample of `name` and writes it as a scenario; false if the file
+/// could not be written.
+fn print_counterexample(report: &Report, name: &'static str, dir: &Path) -> bool {
+    let Some((sub, path)) = report.discovery(name) else {
+        return true;
+    };
+    let model = CxModel::new(sub.bounds.clone(), report.rules);
+    println!();
+    println!(
+        "counterexample for `{name}` (rules {}, {}), {} steps:",
+        report.rules,
+        sub.bounds,
+        path.len()
+    );
+    print!("{}", trace::describe_path(&model, path));
+    if report.rules != RuleSet::Specified {
+        match trace::first_divergence(path, &model.config, report.rules) {
+            Some(d) => {
+                println!(
+                    "     differs from `specified` first at step {}:",
+                    d.step + 1
+                );
+                println!(
+                    "       {}: {}",
+                    report.rules,
+                    trace::describe_published(&d.under_rules)
+                );
+                println!(
+                    "       specified: {}",
+                    trace::describe_published(&d.under_specified)
+                );
+                let ids: Vec<String> = d
+                    .deviations
+                    .iter()
+                    .map(|d| format!("{} ({})", d.id(), d.title()))
+                    .collect();
+                if !ids.is_empty() {
+                    println!(
+                        "       deviations on the rules of that step: {}",
+                        ids.join("; ")
+                    );
+                }
+            }
+            None => println!("     `specified` runs the same steps the same way"),
+        }
+    }
+    let slug = slug(name);
+    let scenario_name = format!("{}-{slug}", report.rules);
+    let title = format!(
+        "Counterexample to `{name}` ({}, {})",
+        report.rules, sub.bounds
+    );
+    let scenario = match trace::to_scenario(&model, path, &scenario_name, &title) {
+        Ok(s) => s,
+        Err((step, reject)) => {
+            println!(
+                "     (not written: step {} is rejected on replay: {reject})",
+                step + 1
+            );
+            return true;
+        }
+    };
+    let file = dir.join(format!("{scenario_name}.yaml"));
+    let text = match serde_yaml::to_string(&scenario) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: cannot serialize the counterexample: {e}");
+            return false;
+        }
+    };
+    let written = std::fs::create_dir_all(dir).and_then(|()| std::fs::write(&file, text));
+    match written {
+        Ok(()) => {
+            println!(
+                "     written to {} (replay: cxspec simulate {})",
+                file.display(),
+                file.display()
+            );
+            true
+        }
+        Err(e) => {
+            eprintln!("error: cannot write {}: {e}", file.display());
+            false
+        }
+    }
+}
+
+/// A file-name-safe form of a property name.
+fn slug(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.trim_matches('-').to_string()
+}
+
+/// The progress line on stderr: rewritten in place on a terminal, else a line every 10 s.
+struct Meter {
+    tty: bool,
+    shown: bool,
+}
+
+impl Meter {
+    fn new() -> Meter {
+        Meter {
+            tty: std::io::stderr().is_terminal(),
+            shown: false,
+        }
+    }
+
+    fn every(&self) -> Duration {
+        if self.tty {
+            Duration::from_millis(500)
+        } else {
+            Duration::from_secs(10)
+        }
+    }
+
+    fn show(&mut self, p: Progress) {
+        let secs = p.elapsed.as_secs_f64().max(1e-3);
+        let line = format!(
+            "[{}/{}] {} states, {} unique, depth {}, {:.0} states/s, {:.0} s",
+            p.sub_config,
+            p.sub_configs,
+            p.states,
+            p.unique,
+            p.depth,
+            p.states as f64 / secs,
+            secs
+        );
+        let mut err = std::io::stderr();
+        if self.tty {
+            let _ = write!(err, "\r\x1b[2K{line}");
+        } else {
+            let _ = writeln!(err, "{line}");
+        }
+        let _ = err.flush();
+        self.shown = true;
+    }
+
+    fn clear(&mut self) {
+        if self.tty && self.shown {
+            let _ = write!(std::io::stderr(), "\r\x1b[2K");
+        }
+    }
 }

@@ -32,8 +32,8 @@
 
 use crate::bounds::Bounds;
 use cxspec_spec::{
-    AgentId, ChannelKind, Config, ConversationState, Input, MediaState, RuleSet, SessionId,
-    System, TimerKey,
+    AgentId, ChannelKind, Config, ConversationState, Input, MediaState, RuleSet, SessionId, System,
+    TimerKey,
 };
 use stateright::Model;
 
@@ -172,13 +172,11 @@ impl CxModel {
     /// The step the model takes, with the model's bookkeeping; `None` if `step` rejects.
     pub fn step(&self, state: &ModelState, input: &Input) -> Option<ModelState> {
         let before = &state.system;
-        let (after, _) = before
-            .step(input, NOW_MS, &self.config, self.rules)
-            .ok()?;
+        let (after, _) = before.step(input, NOW_MS, &self.config, self.rules).ok()?;
         let messages_left = match input {
-            Input::CustomerMessage { .. } | Input::BotMessage { .. } | Input::AgentMessage { .. } => {
-                state.messages_left.map(|n| n.saturating_sub(1))
-            }
+            Input::CustomerMessage { .. }
+            | Input::BotMessage { .. }
+            | Input::AgentMessage { .. } => state.messages_left.map(|n| n.saturating_sub(1)),
             _ => state.messages_left,
         };
         let moves = cxspec_spec::invariants::transition_violations(before, &after);
@@ -205,7 +203,11 @@ impl CxModel {
             .filter(|r| !r.ttl_expired)
             .and_then(|r| r.ttl_deadline_ms);
         let closing = before.conversation.state == ConversationState::Closing;
-        let wrap_ups_before = before.tasks.tasks.iter().any(|t| t.wrap_up_deadline_ms.is_some());
+        let wrap_ups_before = before
+            .tasks
+            .tasks
+            .iter()
+            .any(|t| t.wrap_up_deadline_ms.is_some());
         if ttl_before.is_none() && !(closing && wrap_ups_before) {
             // Nothing to postpone; but Closing must still not open a task.
             let opened = closing && opens_task(before, after);
@@ -235,9 +237,11 @@ impl CxModel {
 
 /// True if `after` has an open task that was not open in `before`.
 fn opens_task(before: &System, after: &System) -> bool {
-    after.tasks.tasks.iter().any(|t| {
-        t.is_open() && !before.tasks.task(t.id).is_some_and(|old| old.is_open())
-    })
+    after
+        .tasks
+        .tasks
+        .iter()
+        .any(|t| t.is_open() && !before.tasks.task(t.id).is_some_and(|old| old.is_open()))
 }
 
 impl Model for CxModel {

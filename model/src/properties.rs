@@ -48,7 +48,10 @@ fn names() -> &'static Names {
     NAMES.get_or_init(|| {
         let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
         Names {
-            invariants: Invariant::ALL.iter().map(|i| leak(i.name().to_string())).collect(),
+            invariants: Invariant::ALL
+                .iter()
+                .map(|i| leak(i.name().to_string()))
+                .collect(),
             situations: Invariant::ALL
                 .iter()
                 .map(|i| leak(format!("situation of: {}", i.name())))
@@ -88,7 +91,8 @@ const fn media_state_index(state: MediaState) -> usize {
     }
 }
 
-pub const TRANSITIONS: &str = "step: tasks never disappear, CLOSED never changes, media moves forward";
+pub const TRANSITIONS: &str =
+    "step: tasks never disappear, CLOSED never changes, media moves forward";
 pub const QUEUED_PROGRESS: &str = "progress: a QUEUED task leaves QUEUED by its request TTL";
 pub const CLOSING_PROGRESS: &str = "progress: a conversation everyone left reaches Closed";
 pub const QUEUED_SITUATION: &str = "situation of: a task waits QUEUED with its TTL armed";
@@ -197,14 +201,21 @@ pub fn closing_progress(model: &CxModel, state: &ModelState) -> bool {
     }
     let mut open = system.tasks.tasks.iter().filter(|t| t.is_open()).peekable();
     if open.peek().is_none() {
-        return system.check(&Input::HousekeepingDone, &model.config).is_ok();
+        return system
+            .check(&Input::HousekeepingDone, &model.config)
+            .is_ok();
     }
     open.all(|task| {
         let timer = TimerKey::WrapUp { task: task.id };
         task.state == TaskState::WrapUp
             && system.timer_armed(timer)
             && system
-                .step(&Input::TimerFired { timer }, NOW_MS, &model.config, model.rules)
+                .step(
+                    &Input::TimerFired { timer },
+                    NOW_MS,
+                    &model.config,
+                    model.rules,
+                )
                 .is_ok_and(|(next, _)| next.tasks.task(task.id).is_some_and(|t| !t.is_open()))
     })
 }
@@ -226,16 +237,41 @@ macro_rules! indexed {
 pub fn all() -> Vec<Property<CxModel>> {
     let n = names();
     let mut list = Vec::new();
-    list.extend(indexed!(invariant_holds, n.invariants, always, [0, 1, 2, 3, 4, 5, 6, 7, 8]));
+    list.extend(indexed!(
+        invariant_holds,
+        n.invariants,
+        always,
+        [0, 1, 2, 3, 4, 5, 6, 7, 8]
+    ));
     list.push(Property::always(TRANSITIONS, transitions));
     list.push(Property::always(QUEUED_PROGRESS, queued_progress));
     list.push(Property::always(CLOSING_PROGRESS, closing_progress));
-    list.extend(indexed!(invariant_situation, n.situations, sometimes, [0, 1, 2, 3, 4, 5, 6, 7, 8]));
+    list.extend(indexed!(
+        invariant_situation,
+        n.situations,
+        sometimes,
+        [0, 1, 2, 3, 4, 5, 6, 7, 8]
+    ));
     list.push(Property::sometimes(QUEUED_SITUATION, queued_situation));
     list.push(Property::sometimes(CLOSING_SITUATION, closing_situation));
-    list.extend(indexed!(conversation_state, n.conversation_states, sometimes, [0, 1, 2, 3, 4, 5, 6, 7]));
-    list.extend(indexed!(media_state, n.media_states, sometimes, [0, 1, 2, 3]));
-    list.extend(indexed!(reason, n.reasons, sometimes, [0, 1, 2, 3, 4, 5, 6]));
+    list.extend(indexed!(
+        conversation_state,
+        n.conversation_states,
+        sometimes,
+        [0, 1, 2, 3, 4, 5, 6, 7]
+    ));
+    list.extend(indexed!(
+        media_state,
+        n.media_states,
+        sometimes,
+        [0, 1, 2, 3]
+    ));
+    list.extend(indexed!(
+        reason,
+        n.reasons,
+        sometimes,
+        [0, 1, 2, 3, 4, 5, 6]
+    ));
     list
 }
 

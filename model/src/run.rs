@@ -281,8 +281,8 @@ pub fn replay(model: &CxModel, inputs: &[Input]) -> Option<Vec<ModelState>> {
 /// The address is tried first, so that a bad or busy one is an error, not a panic in
 /// the server thread.
 pub fn explore(model: CxModel, addr: &str) -> Result<(), String> {
-    let listener = std::net::TcpListener::bind(addr)
-        .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
+    let listener =
+        std::net::TcpListener::bind(addr).map_err(|e| format!("cannot listen on {addr}: {e}"))?;
     drop(listener);
     model.checker().serve(addr);
     Ok(())

@@ -59,7 +59,11 @@ fn first_appearance(order: impl Iterator<Item = u32>, max_id: u32) -> IdMap {
 }
 
 fn max_agent(system: &System) -> u32 {
-    let tasks = system.tasks.tasks.iter().filter_map(|t| t.agent.map(|a| a.0));
+    let tasks = system
+        .tasks
+        .tasks
+        .iter()
+        .filter_map(|t| t.agent.map(|a| a.0));
     let participants = system.conversation.agents.iter().map(|p| p.agent.0);
     tasks.chain(participants).max().unwrap_or(0)
 }

@@ -112,7 +112,10 @@ pub fn describe_system(system: &System, thresholds: usize) -> Vec<String> {
         }
         text
     });
-    lines.push(format!("request: {}", request.unwrap_or_else(|| "-".into())));
+    lines.push(format!(
+        "request: {}",
+        request.unwrap_or_else(|| "-".into())
+    ));
     let levels = |next: u8| {
         if usize::from(next) < thresholds {
             format!("next threshold {} of {thresholds}", next + 1)

@@ -65,7 +65,13 @@ fn expect_counterexample(
 ) {
     let name = invariant.name();
     let model = CxModel::new(bounds.clone(), rules);
-    let checker = model.clone().checker().symmetry().threads(2).spawn_dfs().join();
+    let checker = model
+        .clone()
+        .checker()
+        .symmetry()
+        .threads(2)
+        .spawn_dfs()
+        .join();
     // 1.
     checker.assert_discovery(name, sequence.clone());
     // 2.
@@ -170,8 +176,9 @@ fn as_implemented_stops_the_customer_sla_on_every_task_change() {
     sequence.push(Input::LeaveConversation { agent: A1 });
     let documented = CxModel::new(chat_and_voice(false), RuleSet::Documented);
     let states = replay(&documented, &sequence).unwrap();
-    assert!(Invariant::WaitingCustomerIsTimed
-        .holds(&states.last().unwrap().system, &documented.config));
+    assert!(
+        Invariant::WaitingCustomerIsTimed.holds(&states.last().unwrap().system, &documented.config)
+    );
     expect_counterexample(
         chat_and_voice(false),
         RuleSet::AsImplemented,

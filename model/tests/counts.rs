@@ -159,7 +159,12 @@ fn dfs_symmetric(model: CxModel) -> usize {
 }
 
 fn bfs_plain(model: CxModel) -> usize {
-    model.checker().threads(2).spawn_bfs().join().unique_state_count()
+    model
+        .checker()
+        .threads(2)
+        .spawn_bfs()
+        .join()
+        .unique_state_count()
 }
 
 /// One chat session, one agent, no messages, one task, no threshold, wrap-up off, PUSH.
@@ -179,6 +184,7 @@ fn bfs_plain(model: CxModel) -> usize {
 ///   agent SLA expired (the same state as a new request after DONE), after a queue
 ///   transfer; a new request after FORCE_CLOSED, after NO_AGENT_AVAILABLE without and
 ///   with an agent; a conference, from Active and from On Hold: 10.
+///
 /// 2 + 6 + 5 + 18 + 10 = 41.
 #[test]
 fn tiny_configuration() {
@@ -214,7 +220,10 @@ fn symmetry_equals_brute_force_orbits_two_chats() {
 /// Chat and voice, three agents (6 renamings), PULL with wrap-up: 115360 / 23358 is
 /// about 4.9 states per orbit. Heavy in a debug build; CI runs the tests in release.
 #[test]
-#[cfg_attr(debug_assertions, ignore = "about a minute in a debug build; run with --release")]
+#[cfg_attr(
+    debug_assertions,
+    ignore = "about a minute in a debug build; run with --release"
+)]
 fn symmetry_equals_brute_force_orbits_three_agents_pull() {
     let b = bounds("chat,voice", 3, 2, true, RoutingMode::Pull);
     let states = all_states(&unpruned(b.clone()));
@@ -247,7 +256,10 @@ fn ci_counts_pinned() {
 }
 
 #[test]
-#[cfg_attr(debug_assertions, ignore = "minutes in a debug build; run with --release")]
+#[cfg_attr(
+    debug_assertions,
+    ignore = "minutes in a debug build; run with --release"
+)]
 fn ci_counts_equal_brute_force_orbits() {
     for (b, expected) in cxspec_model::Preset::ci().subs.into_iter().zip(CI_UNIQUE) {
         let states = all_states(&unpruned(b.clone()));

@@ -31,7 +31,10 @@ fn model(sessions: &str, wrap_up: bool) -> CxModel {
 }
 
 fn run(model: &CxModel, inputs: &[Input]) -> ModelState {
-    replay(model, inputs).expect("the path replays").pop().unwrap()
+    replay(model, inputs)
+        .expect("the path replays")
+        .pop()
+        .unwrap()
 }
 
 fn chat(session: SessionId) -> Input {
@@ -54,7 +57,10 @@ fn queued_progress_fails_without_a_ttl() {
 fn queued_progress_fails_when_the_ttl_was_postponed() {
     let m = model("chat", false);
     let mut state = run(&m, &[chat(S1), Input::RequestAgent { session: S1 }]);
-    assert!(!state.ttl_postponed, "opening a request is not a postponement");
+    assert!(
+        !state.ttl_postponed,
+        "opening a request is not a postponement"
+    );
     state.ttl_postponed = true;
     assert!(!queued_progress(&m, &state));
 }
@@ -128,10 +134,19 @@ fn representative_merges_renamed_agents_and_sessions_only() {
     let reserved = run(&m, &joins(S1, A1)[..3]);
     assert_ne!(a.representative(), reserved.representative());
     // Two sessions started in either order: the same up to renaming.
-    let c = run(&m, &[chat(S1), chat(S2), Input::RequestAgent { session: S2 }]);
-    let d = run(&m, &[chat(S2), chat(S1), Input::RequestAgent { session: S1 }]);
+    let c = run(
+        &m,
+        &[chat(S1), chat(S2), Input::RequestAgent { session: S2 }],
+    );
+    let d = run(
+        &m,
+        &[chat(S2), chat(S1), Input::RequestAgent { session: S1 }],
+    );
     assert_eq!(c.representative(), d.representative());
     // But a request on the first-started session is not one on the second.
-    let e = run(&m, &[chat(S1), chat(S2), Input::RequestAgent { session: S1 }]);
+    let e = run(
+        &m,
+        &[chat(S1), chat(S2), Input::RequestAgent { session: S1 }],
+    );
     assert_ne!(c.representative(), e.representative());
 }
