@@ -78,6 +78,8 @@ const BLOCK: usize = 128;
 const PREFETCH_AHEAD: usize = 16;
 /// At most this many blocks are reserved beyond what `with_capacity` strictly needs.
 const BLOCK_SPARE: usize = 64;
+/// At most this many due timers are sorted and fired straight from a level >= 1 bucket.
+const DIRECT_FIRE_MAX: usize = 64;
 /// Stale entries a bucket may hold beyond its live count before it is compacted.
 const STALE_SLACK: u32 = 64;
 /// A bucket is compacted when its entries exceed this many times its live timers (plus the
@@ -162,7 +164,7 @@ pub struct TimingWheel<P> {
     occupied: [u64; LEVELS],
     /// Bit `L` is set iff `occupied[L] != 0`.
     levels: u16,
-    /// Reused by `advance` to order `OVERDUE`: (deadline, position, slot).
+    /// Reused by `advance` to order what fires: (deadline, position, slot).
     scratch: Vec<(u64, u32, u32)>,
 }
 
@@ -533,10 +535,25 @@ impl<P> TimingWheel<P> {
         self.scratch = scratch;
     }
 
-    /// Processes bucket (`level`, `digit`) that starts at `start_ms` (now `now_ms`): fires
-    /// what is due and cascades the rest into lower levels, in entry order.
-    fn process(&mut self, level: u32, digit: u32, start_ms: u64, fired: &mut Vec<Expired<P>>) {
+    /// Processes bucket (`level`, `digit`), which starts at `start_ms` (now `now_ms`), for an
+    /// advance to `until_ms`: fires what is due and cascades the rest into lower levels.
+    ///
+    /// Timers of a level >= 1 bucket that are due by `until_ms` are fired straight from here
+    /// when there are few of them, sorted by (deadline, entry order): every lower level is
+    /// empty and later buckets start later, so they are exactly the next timers to fire, and
+    /// a small sort is cheaper than cascading each through the lower levels first. Many due
+    /// timers cascade instead (a cascade is a linear-time distribution; a sort is not).
+    fn process(
+        &mut self,
+        level: u32,
+        digit: u32,
+        start_ms: u64,
+        until_ms: u64,
+        fired: &mut Vec<Expired<P>>,
+    ) {
         let (first, last, last_len) = self.take(level as usize * SLOTS_PER_LEVEL + digit as usize);
+        let mut due = std::mem::take(&mut self.scratch);
+        due.clear();
         let mut block = first;
         while block != NIL {
             let used = if block == last {
@@ -555,11 +572,12 @@ impl<P> TimingWheel<P> {
                     continue;
                 }
                 let deadline_ms = slot.deadline_ms;
-                if deadline_ms <= start_ms {
-                    // Level 0 holds exactly `start_ms`; a cascading bucket may hold it too,
-                    // and every lower level is empty, so entry order is firing order.
+                if level == 0 {
+                    // A level-0 bucket holds exactly `start_ms`, in arm/reset order.
                     debug_assert_eq!(deadline_ms, start_ms);
                     self.fire(entry.slot, fired);
+                } else if deadline_ms <= until_ms {
+                    due.push((deadline_ms, due.len() as u32, entry.slot));
                 } else {
                     let bucket = self.bucket_for(deadline_ms);
                     self.place(entry.slot, deadline_ms, entry.stamp, bucket);
@@ -572,6 +590,23 @@ impl<P> TimingWheel<P> {
             };
         }
         self.free_chain(first, last);
+        if due.is_sorted() || due.len() <= DIRECT_FIRE_MAX {
+            // (deadline, position) is unique, so the unstable (in-place) sort gives the order
+            // of a stable sort by deadline: equal deadlines stay in arm/reset order.
+            due.sort_unstable();
+            for &(_, _, index) in &due {
+                self.fire(index, fired);
+            }
+        } else {
+            // Cascade them after all, in entry order. They land in lower buckets after the
+            // not-yet-due timers, which is harmless: those have later deadlines.
+            for &(deadline_ms, _, index) in &due {
+                let stamp = self.slots[index as usize].stamp;
+                let bucket = self.bucket_for(deadline_ms);
+                self.place(index, deadline_ms, stamp, bucket);
+            }
+        }
+        self.scratch = due;
     }
 
     /// The minimum live deadline in a level >= 1 or `OVERDUE` bucket, refreshing the cache.
@@ -684,7 +719,7 @@ impl<P> TimerQueue<P> for TimingWheel<P> {
                 break;
             }
             self.now_ms = start_ms;
-            self.process(level, digit, start_ms, fired);
+            self.process(level, digit, start_ms, now_ms, fired);
         }
         self.now_ms = now_ms;
         Ok(())
