@@ -1234,6 +1234,30 @@ fn witness_vectors(
     }
 }
 
+/// The first step of a `specified` vector after which the reference breaks one of the
+/// spec's invariants (`cxspec_spec::invariants`), with the invariants broken. Vectors record
+/// what the reference does; this says where that contradicts the spec's own predicates.
+pub fn invariant_violation(v: &Vector) -> Option<(usize, Vec<Invariant>)> {
+    if v.rule_set != RuleSet::Specified {
+        return None;
+    }
+    let mut reference = Reference::new(v.config.clone(), v.rule_set);
+    for (i, step) in v.steps.iter().enumerate() {
+        let ran = match &step.input {
+            Some(input) => reference.apply(step.at_ms, input).is_ok(),
+            None => reference.advance(step.at_ms).is_ok(),
+        };
+        if !ran {
+            return None;
+        }
+        let broken = cxspec_spec::invariants::violations(&reference.system, &v.config);
+        if !broken.is_empty() {
+            return Some((i + 1, broken));
+        }
+    }
+    None
+}
+
 /// Generates every vector and the coverage report.
 pub fn generate() -> Generated {
     let mut vectors = Vec::new();
@@ -1342,6 +1366,20 @@ fn coverage_report(graphs: &[Graph], vectors: &[Vector], report: &Report) -> Str
     let _ = writeln!(s, "## Witnesses\n\n| property | reached |\n|---|---|");
     for (what, found) in &report.witnesses {
         let _ = writeln!(s, "| {what} | {} |", if *found { "yes" } else { "**no**" });
+    }
+    let broken: Vec<(String, usize, Vec<Invariant>)> = vectors
+        .iter()
+        .filter(|v| v.suite == Suite::System)
+        .filter_map(|v| invariant_violation(v).map(|(step, inv)| (v.id.clone(), step, inv)))
+        .collect();
+    let _ = writeln!(
+        s,
+        "\n## Invariants\n\n{} `specified` system vectors reach a state that breaks an invariant of `spec/src/invariants.rs` (a disagreement between the rules and their invariants, for the spec to settle):\n",
+        broken.len()
+    );
+    for (id, step, inv) in &broken {
+        let names: Vec<&str> = inv.iter().map(|i| i.name()).collect();
+        let _ = writeln!(s, "- `system/{id}` after step {step}: {}", names.join(", "));
     }
     let _ = writeln!(s, "\n## Rules\n\n| rule | vectors |\n|---|---|");
     for rule in Rule::ALL {
