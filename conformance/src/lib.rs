@@ -12,8 +12,9 @@
 //! * [`coverage`]: rule IDs against vectors and written exemptions;
 //! * [`mutation`]: the mutation run that shows the vectors catch broken rules.
 //!
-//! Left out: an engine with real clocks (the spec's `engine.rs` is not there yet); a clock
-//! advance is served by firing the armed timers in deadline order (FORMAT.md, "Advance").
+//! Left out: the spec's engine with real deadlines (`spec/src/engine.rs`) does not serve
+//! vectors; the reference fires the armed timers in (deadline, key) order (FORMAT.md,
+//! "Time"), and `tests/conformance_engine.rs` holds the engine to the same events.
 
 pub mod adapter;
 pub mod coverage;

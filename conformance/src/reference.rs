@@ -4,8 +4,9 @@
 //! An advance to `T` fires, one at a time, the armed timer with the smallest
 //! `(deadline, key)` whose deadline is at most `T`, at its deadline, re-reading the
 //! armed timers after each fire (a fire may arm or disarm others); then the clock is `T`.
-//! This is how FORMAT.md defines "advance", written with the spec's `TIMER_FIRED` input
-//! until the engine with real deadlines (`spec/src/engine.rs`) exists.
+//! This is how FORMAT.md defines "advance", written with the spec's `TIMER_FIRED` input;
+//! `tests/conformance_engine.rs` checks that the engine with real deadlines
+//! (`spec/src/engine.rs`) publishes the same events.
 //! An input at `t` needs every armed deadline to be later than `t`: vectors advance the
 //! clock explicitly, so that no implementation has to guess whether a timer due at `t`
 //! fires before or after an input at `t`.
