@@ -223,15 +223,28 @@ impl<T: TimerQueue<TimerRef>> Engine<T> {
                 .expect("the queue's clock never passes the engine's");
             for expired in fired.drain(..) {
                 let TimerRef { conversation, key } = expired.payload;
-                let slot = self
-                    .conversations
-                    .get_mut(&conversation)
-                    .expect("a live timer belongs to a live conversation");
-                // The queue forgot this timer when it fired; forget it here too.
-                slot.armed.retain(|(k, _, _)| *k != key);
-                let at_ms = expired.deadline_ms;
-                self.step(conversation, Input::TimerFired { timer: key }, at_ms, out)
-                    .expect("a fired timer is armed in its conversation");
+                // Timers that share a deadline fire as one batch; an earlier one's step may
+                // have stopped, moved or re-armed a later one (an agent SLA expiry ends a
+                // wrap-up due at the same millisecond). Only a timer that its conversation
+                // still holds under the fired handle is stepped.
+                let Some(slot) = self.conversations.get_mut(&conversation) else {
+                    continue;
+                };
+                let Some(at) = slot
+                    .armed
+                    .iter()
+                    .position(|(k, id, _)| *k == key && *id == expired.id)
+                else {
+                    continue;
+                };
+                slot.armed.remove(at);
+                self.step(
+                    conversation,
+                    Input::TimerFired { timer: key },
+                    expired.deadline_ms,
+                    out,
+                )
+                .expect("a timer the conversation holds is armed in it");
             }
             self.fired = fired;
         }
@@ -315,11 +328,19 @@ fn sync_timers<T: TimerQueue<TimerRef>>(
         }
         match old.next_if(|(k, _, _)| *k == key) {
             Some((_, timer, armed_deadline)) => {
-                if armed_deadline != deadline {
-                    timers
-                        .reset(timer, deadline)
-                        .expect("an armed timer's handle is live");
-                }
+                // A handle that fired in the batch being processed is stale: the queue
+                // refuses the reset, and the moved timer is armed afresh instead.
+                let timer =
+                    match armed_deadline == deadline || timers.reset(timer, deadline).is_ok() {
+                        true => timer,
+                        false => timers.arm(
+                            deadline,
+                            TimerRef {
+                                conversation: id,
+                                key,
+                            },
+                        ),
+                    };
                 scratch.push((key, timer, deadline));
             }
             None => {

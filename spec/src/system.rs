@@ -259,6 +259,7 @@ impl System {
             Input::AcceptTask { agent } => tasks.accept(agent, out, &mut bus),
             Input::PullConversation { agent } => tasks.pull(agent, config, rules, out, &mut bus),
             Input::QueueTransfer { agent } => {
+                let session = tasks.agent_request_session(agent, conv).expect("guarded");
                 conv.resume(config, out, &mut bus);
                 conv.unsubscribe(
                     agent,
@@ -267,9 +268,10 @@ impl System {
                     out,
                     &mut bus,
                 );
-                tasks.queue_transfer(agent, now_ms, config, out, &mut bus);
+                tasks.queue_transfer(agent, session, now_ms, config, out, &mut bus);
             }
             Input::NamedTransfer { agent, to } => {
+                let session = tasks.agent_request_session(agent, conv).expect("guarded");
                 conv.resume(config, out, &mut bus);
                 conv.unsubscribe(
                     agent,
@@ -278,10 +280,11 @@ impl System {
                     out,
                     &mut bus,
                 );
-                tasks.named_transfer(agent, to, now_ms, config, out, &mut bus);
+                tasks.named_transfer(agent, session, to, now_ms, config, out, &mut bus);
             }
             Input::QueueConference { agent } => {
-                tasks.conference(agent, now_ms, config, out, &mut bus)
+                let session = tasks.agent_request_session(agent, conv).expect("guarded");
+                tasks.conference(session, now_ms, config, out, &mut bus)
             }
             Input::LeaveConversation { agent } => conv.leave(agent, config, out, &mut bus),
             Input::WrapUpApplied { agent } | Input::LeaveWithoutWrapUp { agent } => {

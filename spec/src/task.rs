@@ -179,13 +179,32 @@ impl TaskBook {
         conv: &Conversation,
     ) -> Result<(), Reject> {
         conv.primary(agent)?;
-        if !conv.customer_present() {
-            return Err(Reject::CustomerGone);
-        }
+        self.agent_request_session(agent, conv)
+            .ok_or(Reject::CustomerGone)?;
         if self.request.is_some() {
             return Err(Reject::RequestAlreadyOpen);
         }
         Ok(())
+    }
+
+    /// The session a transfer or conference is requested for: the agent's task's session
+    /// while it is open, else the customer's latest open chat session. Never an ended one,
+    /// or the request would outlive the customer (invariant no timer for an ended session).
+    pub(crate) fn agent_request_session(
+        &self,
+        agent: AgentId,
+        conv: &Conversation,
+    ) -> Option<SessionId> {
+        let own = self
+            .open_task_of(agent)
+            .map(|t| t.session())
+            .filter(|s| conv.session(*s).is_some_and(|x| x.open));
+        own.or_else(|| {
+            conv.open_sessions()
+                .filter(|s| s.channel == ChannelKind::NonVoice)
+                .last()
+                .map(|s| s.id)
+        })
     }
 
     // ---- inputs ---------------------------------------------------------------------
@@ -376,16 +395,13 @@ impl TaskBook {
     pub(crate) fn queue_transfer(
         &mut self,
         agent: AgentId,
+        session: SessionId,
         now_ms: u64,
         config: &Config,
         out: &mut Outcome,
         bus: &mut Bus,
     ) {
         out.rule(Rule::Task11);
-        let session = self
-            .open_task_of(agent)
-            .map(|t| t.session())
-            .expect("guarded: agent has a task");
         self.hand_over(agent, now_ms, config, out, bus);
         self.request = Some(Request {
             kind: RequestKind::QueueTransfer,
@@ -397,9 +413,11 @@ impl TaskBook {
         self.enqueue(Direction::DirectTransfer, out, bus);
     }
 
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn named_transfer(
         &mut self,
         agent: AgentId,
+        session: SessionId,
         to: AgentId,
         now_ms: u64,
         config: &Config,
@@ -407,10 +425,6 @@ impl TaskBook {
         bus: &mut Bus,
     ) {
         out.rule(Rule::Task13);
-        let session = self
-            .open_task_of(agent)
-            .map(|t| t.session())
-            .expect("guarded: agent has a task");
         self.hand_over(agent, now_ms, config, out, bus);
         let id = self.new_task(
             session,
@@ -439,17 +453,13 @@ impl TaskBook {
 
     pub(crate) fn conference(
         &mut self,
-        agent: AgentId,
+        session: SessionId,
         now_ms: u64,
         config: &Config,
         out: &mut Outcome,
         bus: &mut Bus,
     ) {
         out.rule(Rule::Task10);
-        let session = self
-            .open_task_of(agent)
-            .map(|t| t.session())
-            .expect("guarded: agent has a task");
         self.request = Some(Request {
             kind: RequestKind::Conference,
             session,

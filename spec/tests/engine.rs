@@ -204,3 +204,54 @@ proptest! {
         prop_assert_eq!(fast.live_timers(), oracle.live_timers());
     }
 }
+
+#[test]
+fn an_expiry_that_ends_a_timer_due_at_the_same_millisecond_wins() {
+    // Agent SLA (no thresholds) and a wrap-up both due at 70 000: the agent SLA was reset
+    // first (armed earlier), so it fires first, removes every agent (SLA-24, CONV-15) and so
+    // ends the wrap-up (TASK-24); the wrap-up's own expiry must then not fire.
+    let config = Config {
+        wrap_up_enabled: true,
+        agent_sla_thresholds_pct: vec![],
+        ..Config::default()
+    };
+    let mut engine = Engine::new(config, RuleSet::Specified);
+    let (s1, a1, a2) = (SessionId(1), AgentId(1), AgentId(2));
+    for (at, input) in [
+        (0, chat(1)),
+        (1_000, Input::RequestAgent { session: s1 }),
+        (2_000, Input::ReserveAgent { agent: a1 }),
+        (3_000, Input::AcceptTask { agent: a1 }),
+        (4_000, Input::QueueConference { agent: a1 }),
+        (5_000, Input::ReserveAgent { agent: a2 }),
+        (10_000, Input::AcceptTask { agent: a2 }),
+        (10_000, Input::LeaveConversation { agent: a1 }),
+    ] {
+        engine.apply(1, input, at).unwrap();
+    }
+    let events = engine.advance(200_000).unwrap();
+    let at_70s: Vec<&str> = events
+        .iter()
+        .filter(|e| e.at_ms == 70_000)
+        .map(|e| e.event.name())
+        .collect();
+    assert_eq!(at_70s.first(), Some(&"AGENT_SLA_EXPIRED"), "{at_70s:?}");
+    // Both agents leave; a1's wrap-up task closes once, by the removal, with reason DONE.
+    let closed: Vec<_> = events
+        .iter()
+        .filter(|e| e.at_ms == 70_000)
+        .filter_map(|e| match &e.event {
+            Published::TaskStateChanged { task } if task.state == TaskState::Closed => {
+                Some((task.id, task.reason))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        closed,
+        vec![
+            (TaskId(1), Some(ReasonCode::Done)),
+            (TaskId(2), Some(ReasonCode::Done))
+        ]
+    );
+}

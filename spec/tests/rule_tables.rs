@@ -948,3 +948,57 @@ fn logout_ends_a_transferring_agents_wrap_up() {
     );
     assert!(s.tasks.wrap_up_task_of(A1).is_none());
 }
+
+#[test]
+fn a_transfer_after_the_tasks_session_ended_routes_the_open_chat() {
+    // TASK-11: the request is for an open session, never an ended one.
+    let c = Config::default();
+    let mut steps = joined();
+    steps.push((
+        5_000,
+        Input::SessionStarted {
+            session: S2,
+            channel: ChannelKind::NonVoice,
+        },
+    ));
+    steps.push((6_000, Input::SessionEnded { session: S1 }));
+    let s = prepare(&c, RuleSet::Specified, &steps);
+    let (_, out) = s
+        .step(
+            &Input::QueueTransfer { agent: A1 },
+            7_000,
+            &c,
+            RuleSet::Specified,
+        )
+        .unwrap();
+    assert!(
+        out.published.contains(&P::TaskEnqueued {
+            task: TaskId(2),
+            session: S2
+        }),
+        "{:?}",
+        out.published
+    );
+    assert!(out.rules.contains(&Rule::Task11));
+    // With only a voice session left there is no chat to route: the transfer is refused.
+    let mut steps = joined();
+    steps.push((
+        5_000,
+        Input::SessionStarted {
+            session: S2,
+            channel: ChannelKind::Voice,
+        },
+    ));
+    steps.push((6_000, Input::SessionEnded { session: S1 }));
+    let s = prepare(&c, RuleSet::Specified, &steps);
+    assert_eq!(
+        s.step(
+            &Input::QueueTransfer { agent: A1 },
+            7_000,
+            &c,
+            RuleSet::Specified
+        )
+        .map(|_| ()),
+        Err(Reject::CustomerGone)
+    );
+}

@@ -18,10 +18,17 @@
 //!   `advance(now_ms())`.
 //! - A [`TimerId`] carries a generation. A handle whose timer was cancelled or has fired is
 //!   stale: `cancel` returns `None` and `reset` returns [`StaleTimer`], and neither touches a
-//!   timer that has since reused the slot.
+//!   timer that has since reused the slot. (A slot whose 32-bit generation would wrap is
+//!   retired rather than reused, so this holds without exception.)
 //! - Time is monotone: `advance` to an earlier time returns [`TimeWentBackwards`] and leaves
 //!   the queue unchanged.
 //! - Every `u64` deadline is supported, up to `u64::MAX`; there is no range limit or clamping.
+//! - Misuse through the public API never panics: stale handles are `None`/`Err`. The only
+//!   panic is running out of `u32` slot indices (more than 2^32 - 1 timers live at once).
+//!
+//! [`TimingWheel`] also promises O(1) arm, cancel and reset (amortised), an O(1) empty
+//! `advance`, and no allocation per operation once its slab and block pool have grown to the
+//! working set (buffers are reused; `advance` appends to the caller's `Vec`).
 //!
 //! # Left out
 //! No threads, no wakers, no OS timers, no wall clock, no periodic timers (re-arm instead), and

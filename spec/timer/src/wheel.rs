@@ -39,15 +39,18 @@
 //! Stamps are `u32`: when one wraps, every stale entry in every bucket is purged first, so an
 //! old entry can never match a recycled stamp.
 //!
-//! # Why the firing order needs no sort
+//! # Firing order without a merge
 //! Entries are appended, and a cascade walks a bucket in order appending to lower buckets, so a
 //! bucket stays in arm/reset order. A lower bucket that receives a cascade is empty: it covers
 //! a range inside the cascading bucket's, which is wholly ahead of `now`, and nothing is armed
 //! directly into it until `now` has entered that range, i.e. after the cascade (and a bucket
 //! that time has passed holds no entries: it was processed, or emptied when its last live
-//! timer left). A level-0 bucket holds one deadline, so its order is (deadline, sequence).
-//! Only `OVERDUE` holds arbitrary past deadlines; it is sorted when it fires (in place, without
-//! allocating, and not at all when already in order).
+//! timer left). A level-0 bucket holds one deadline, so its order is (deadline, sequence) and
+//! it fires as it stands. Two places sort, both in place into a reused buffer, and only when
+//! out of order: `OVERDUE`, which holds arbitrary past deadlines, and the few (at most 64)
+//! timers of a level >= 1 bucket that are already due by the end of the current `advance`,
+//! which fire straight from that bucket instead of cascading through every lower level.
+//! Sorting by (deadline, position in the bucket) keeps equal deadlines in arm/reset order.
 //!
 //! # Costs
 //! arm, cancel, reset: O(1) amortised. advance: O(1) when nothing is due, plus O(levels) per
