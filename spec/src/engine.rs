@@ -10,8 +10,9 @@
 //! ordered-map queue is the reference oracle (`Engine<OrderedMapTimers<_>>`), and a test
 //! holds the two engines to byte-identical output.
 //!
-//! Expiry order is global: timers fire by deadline, then by arm order, across all
-//! conversations, and a timer armed by an expiry fires after every timer due before it.
+//! Expiry order is global: timers fire by deadline, and at one deadline by conversation ID
+//! then timer key (the order of an advance in `conformance/FORMAT.md`); a timer armed by an
+//! expiry fires after every timer due before it.
 //! A conversation that reaches Closed is dropped. Left out: persistence, concurrency.
 
 use crate::config::Config;
@@ -221,6 +222,9 @@ impl<T: TimerQueue<TimerRef>> Engine<T> {
             self.timers
                 .advance(deadline.max(self.timers.now_ms()), &mut fired)
                 .expect("the queue's clock never passes the engine's");
+            // At one deadline, conversation by conversation in timer-key order: the order
+            // conformance/FORMAT.md gives an advance, so vectors and engine agree.
+            fired.sort_by_key(|e| (e.payload.conversation, e.payload.key));
             for expired in fired.drain(..) {
                 let TimerRef { conversation, key } = expired.payload;
                 // Timers that share a deadline fire as one batch; an earlier one's step may
