@@ -323,7 +323,7 @@ fn print_counterexample(report: &Report, name: &'static str, dir: &Path) -> bool
                     .collect();
                 if !ids.is_empty() {
                     println!(
-                        "       deviations on the rules of that step: {}",
+                        "       candidate deviations (on the rules that step applied): {}",
                         ids.join("; ")
                     );
                 }

@@ -200,15 +200,15 @@ fn tiny_configuration() {
 }
 
 /// Two chats and two agents: 4 renamings. The pinned numbers are the independent
-/// search's; 6105 / 1718 is about 3.6 states per orbit, below 4 because a state that
+/// search's; 6041 / 1702 is about 3.5 states per orbit, below 4 because a state that
 /// names only one agent and one session has fewer distinct renamings.
 #[test]
 fn symmetry_equals_brute_force_orbits_two_chats() {
     let b = bounds("chat,chat", 2, 1, true, RoutingMode::Push);
     let states = all_states(&unpruned(b.clone()));
     let orbit_count = orbits(&states, &b);
-    assert_eq!(states.len(), 6_105);
-    assert_eq!(orbit_count, 1_718);
+    assert_eq!(states.len(), 6_041);
+    assert_eq!(orbit_count, 1_702);
     assert_eq!(bfs_plain(unpruned(b.clone())), states.len());
     assert_eq!(dfs_symmetric(unpruned(b.clone())), orbit_count);
     assert_eq!(
@@ -217,7 +217,7 @@ fn symmetry_equals_brute_force_orbits_two_chats() {
     );
 }
 
-/// Chat and voice, three agents (6 renamings), PULL with wrap-up: 115360 / 23358 is
+/// Chat and voice, three agents (6 renamings), PULL with wrap-up: 101512 / 20650 is
 /// about 4.9 states per orbit. Heavy in a debug build; CI runs the tests in release.
 #[test]
 #[cfg_attr(
@@ -228,8 +228,8 @@ fn symmetry_equals_brute_force_orbits_three_agents_pull() {
     let b = bounds("chat,voice", 3, 2, true, RoutingMode::Pull);
     let states = all_states(&unpruned(b.clone()));
     let orbit_count = orbits(&states, &b);
-    assert_eq!(states.len(), 115_360);
-    assert_eq!(orbit_count, 23_358);
+    assert_eq!(states.len(), 101_512);
+    assert_eq!(orbit_count, 20_650);
     assert_eq!(bfs_plain(unpruned(b.clone())), states.len());
     assert_eq!(dfs_symmetric(unpruned(b.clone())), orbit_count);
     assert_eq!(
@@ -242,9 +242,10 @@ fn symmetry_equals_brute_force_orbits_three_agents_pull() {
 /// `ci_counts_equal_brute_force_orbits` derives independently (release only); this test
 /// keeps them pinned in every build. A change to the rules changes them: rerun that test
 /// in release to get the new numbers, and say in the commit why the space changed.
-const CI_UNIQUE: [usize; 3] = [24_976, 29_553, 56_053];
+const CI_UNIQUE: [usize; 3] = [22_408, 26_621, 58_859];
 
 #[test]
+#[cfg_attr(debug_assertions, ignore = "20 s in a debug build; run with --release")]
 fn ci_counts_pinned() {
     let subs = cxspec_model::Preset::ci().subs;
     assert_eq!(subs.len(), CI_UNIQUE.len());
