@@ -189,3 +189,47 @@ fn as_implemented_stops_the_customer_sla_on_every_task_change() {
         false,
     );
 }
+
+/// DEV-02: with wrap-up on, the agent who left is WRAP_UP only; a customer message still
+/// starts the agent SLA, which then runs with no PRIMARY agent.
+#[test]
+fn documented_starts_the_agent_sla_for_a_wrap_up_agent() {
+    let mut sequence = vec![chat()];
+    sequence.extend(agent_joins_on_chat());
+    sequence.push(Input::LeaveConversation { agent: A1 });
+    sequence.push(Input::CustomerMessage { session: S1 });
+    expect_counterexample(
+        chat_and_voice(true),
+        RuleSet::Documented,
+        Invariant::AgentSlaNeedsPrimaryAgent,
+        sequence,
+        Deviation::CustomerMessageAgentSlaLoose,
+        true,
+    );
+}
+
+/// DEV-07: NO_AGENT_AVAILABLE starts the customer SLA of the latest session, here the
+/// voice call that has already ended.
+#[test]
+fn documented_times_an_ended_session_after_no_agent_available() {
+    let sequence = vec![
+        chat(),
+        Input::SessionStarted {
+            session: S2,
+            channel: ChannelKind::Voice,
+        },
+        Input::RequestAgent { session: S1 },
+        Input::SessionEnded { session: S2 },
+        Input::TimerFired {
+            timer: TimerKey::RequestTtl,
+        },
+    ];
+    expect_counterexample(
+        chat_and_voice(false),
+        RuleSet::Documented,
+        Invariant::NoTimerForEndedSession,
+        sequence,
+        Deviation::NoAgentAvailableLatestAny,
+        true,
+    );
+}
