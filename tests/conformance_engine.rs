@@ -2,7 +2,8 @@
 //! deadlines (`spec/src/engine.rs`): every `system` vector, run through `Engine::apply` and
 //! `Engine::advance`, publishes exactly what the vector expects. The kit serves an advance by
 //! firing `TIMER_FIRED` inputs in (deadline, key) order; the engine fires from a timer queue
-//! in (deadline, arm order). This test holds the two to the same observable events.
+//! and orders each deadline's batch the same way. This test holds the two to the same
+//! observable events.
 
 use cxspec_conformance::generate::invariant_violation;
 use cxspec_conformance::suite::Suite;
