@@ -31,7 +31,7 @@
 use crate::model::{is_queued, CxModel, ModelState, NOW_MS, TTL_FIRES};
 use cxspec_spec::invariants::Invariant;
 use cxspec_spec::{ConversationState, Input, MediaState, ReasonCode, TaskState, TimerKey};
-use stateright::{Expectation, Property};
+use stateright::Property;
 use std::sync::OnceLock;
 
 /// Property names that are built from the spec's own names, made `'static` once.
@@ -273,14 +273,4 @@ pub fn all() -> Vec<Property<CxModel>> {
         [0, 1, 2, 3, 4, 5, 6]
     ));
     list
-}
-
-/// The invariant a property name stands for, if it is one of the `always` invariants.
-pub fn invariant_named(name: &str) -> Option<Invariant> {
-    Invariant::ALL.into_iter().find(|i| i.name() == name)
-}
-
-/// True for the properties whose discovery is a failure.
-pub fn is_failure(expectation: &Expectation) -> bool {
-    expectation.discovery_is_failure()
 }

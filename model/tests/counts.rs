@@ -245,7 +245,6 @@ fn symmetry_equals_brute_force_orbits_three_agents_pull() {
 const CI_UNIQUE: [usize; 3] = [22_408, 26_621, 58_859];
 
 #[test]
-#[cfg_attr(debug_assertions, ignore = "20 s in a debug build; run with --release")]
 fn ci_counts_pinned() {
     let subs = cxspec_model::Preset::ci().subs;
     assert_eq!(subs.len(), CI_UNIQUE.len());
