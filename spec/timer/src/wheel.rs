@@ -601,12 +601,23 @@ impl<P> TimingWheel<P> {
                 self.fire(index, fired);
             }
         } else {
-            // Cascade them after all, in entry order. They land in lower buckets after the
-            // not-yet-due timers, which is harmless: those have later deadlines.
+            // Too many to sort: cascade them after all, in entry order. Those due exactly at
+            // `start_ms` have no lower bucket to go to (they are the earliest of all, and all
+            // share that one deadline), so they fire now, in entry order. The rest land in
+            // lower buckets after the not-yet-due timers, which is harmless: those have later
+            // deadlines.
             for &(deadline_ms, _, index) in &due {
-                let stamp = self.slots[index as usize].stamp;
-                let bucket = self.bucket_for(deadline_ms);
-                self.place(index, deadline_ms, stamp, bucket);
+                if deadline_ms <= start_ms {
+                    debug_assert_eq!(deadline_ms, start_ms);
+                    self.fire(index, fired);
+                }
+            }
+            for &(deadline_ms, _, index) in &due {
+                if deadline_ms > start_ms {
+                    let stamp = self.slots[index as usize].stamp;
+                    let bucket = self.bucket_for(deadline_ms);
+                    self.place(index, deadline_ms, stamp, bucket);
+                }
             }
         }
         self.scratch = due;

@@ -209,3 +209,23 @@ fn payloads_are_dropped_exactly_once() {
     }
     assert_eq!(Rc::strong_count(&token), 1);
 }
+
+#[test]
+fn due_timers_of_one_coarse_bucket_fire_by_deadline_then_arm_order() {
+    // Deadlines in 64..128 share one level-1 bucket of the wheel. Armed in scrambled order with
+    // repeats, then fired by one advance: few (sorted in place) and many (cascaded) alike.
+    for count in [10u64, 64, 65, 500] {
+        both(0, |q: &mut dyn TimerQueue<u64>| {
+            let mut expected = Vec::new();
+            for i in 0..count {
+                let d = 64 + (i * 37) % 64;
+                q.arm(d, i);
+                expected.push((d, i));
+            }
+            expected.sort();
+            let fired = advance(q, 1_000);
+            let got: Vec<_> = fired.iter().map(|e| (e.deadline_ms, e.payload)).collect();
+            assert_eq!(got, expected, "{count} timers");
+        });
+    }
+}
