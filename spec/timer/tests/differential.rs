@@ -2,7 +2,8 @@
 //!
 //! Random sequences of arm, cancel (live and stale handles), reset, advance (steps of zero,
 //! a few ms, across level boundaries, and huge jumps), backwards advances, past deadlines,
-//! piles of equal deadlines and deadlines far beyond 2^36 ms. After every op the two queues
+//! piles of equal deadlines, bursts of up to 200 timers in one narrow range, and deadlines
+//! far beyond 2^36 ms. After every op the two queues
 //! must agree on the return value, `len`, `next_deadline`, `now_ms` and the exact fired
 //! sequence. Handles are compared through the op index that armed them rather than by value,
 //! so the oracle's slot allocation policy is free to differ from the wheel's.
@@ -37,6 +38,13 @@ enum Op {
     Reset(usize, When),
     Advance(u64),
     Backwards(u64),
+    /// Arm `count` timers at once, scrambled over `base + 0 ..= base + spread`: fills one
+    /// coarse bucket with many due timers, some sharing a deadline.
+    Burst {
+        base: When,
+        count: u16,
+        spread: u16,
+    },
 }
 
 const SHARED: [u64; 6] = [0, 64, 4_096, 4_100, 262_144, 1 << 36];
@@ -88,6 +96,8 @@ fn op() -> impl Strategy<Value = Op> {
         3 => (any::<usize>(), when()).prop_map(|(h, w)| Op::Reset(h, w)),
         5 => step().prop_map(Op::Advance),
         1 => (1u64..1_000).prop_map(Op::Backwards),
+        1 => (when(), 1u16..200, 0u16..300)
+            .prop_map(|(base, count, spread)| Op::Burst { base, count, spread }),
     ]
 }
 
@@ -130,6 +140,23 @@ fn run(start_ms: u64, ops: &[Op]) -> Result<(), TestCaseError> {
                 prop_assert_eq!(ro.is_ok(), rw.is_ok(), "op {}: {:?}", n, op);
                 if let (Err(eo), Err(ew)) = (ro, rw) {
                     prop_assert_eq!((eo.0, ew.0), (o, w), "StaleTimer names the handle");
+                }
+            }
+            Op::Burst {
+                base,
+                count,
+                spread,
+            } => {
+                let base_ms = resolve(base, now_ms);
+                for i in 0..u64::from(*count) {
+                    let offset = (i * 37) % (u64::from(*spread) + 1);
+                    let deadline_ms = base_ms.saturating_add(offset);
+                    let payload = (n as u64) << 16 | i;
+                    let o = oracle.arm(deadline_ms, payload);
+                    let w = wheel.arm(deadline_ms, payload);
+                    oracle_numbers.insert(o, handles.len());
+                    wheel_numbers.insert(w, handles.len());
+                    handles.push((o, w));
                 }
             }
             Op::Cancel(_) | Op::Reset(..) => {}
