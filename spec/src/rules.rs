@@ -57,7 +57,7 @@ rules! {
     Sla19 => "SLA-19", "CONVERSATION_PAUSED: stop the agent SLA";
     Sla20 => "SLA-20", "NO_AGENT_AVAILABLE: start the customer SLA of the latest channel session";
     Sla21 => "SLA-21", "PARTICIPANT_ROLE_CHANGED leaving every agent in WRAP_UP: stop the agent SLA";
-    Sla22 => "SLA-22", "CONVERSATION_RESUMED with a PRIMARY agent: restart the agent SLA";
+    Sla22 => "SLA-22", "CONVERSATION_RESUMED: restart the agent SLA (with a PRIMARY agent) and the customer SLA of every open chat";
     Sla23 => "SLA-23", "Thresholds: up to three intermediate levels, each published once, then 100%";
     Sla24 => "SLA-24", "Agent SLA at 100%: AGENT_SLA_EXPIRED, remove all agents, re-route";
     Sla25 => "SLA-25", "Customer SLA at 100%: CUSTOMER_SLA_EXPIRED, the session ends";
@@ -200,7 +200,7 @@ deviations! {
     CustomerMessageKeepsOwnSla => "DEV-03", Sla16, true, "CUSTOMER_MESSAGE keeps the customer SLA of the session written on, and starts the others during voice";
     AgentMessageIgnoresHold => "DEV-04", Sla13, true, "AGENT_MESSAGE starts customer SLAs while on hold, and for a WRAP_UP agent's note";
     PauseKeepsAgentSla => "DEV-05", Sla19, true, "CONVERSATION_PAUSED leaves the agent SLA running";
-    ResumeHasNoRule => "DEV-06", Sla22, true, "CONVERSATION_RESUMED does not restart the agent SLA";
+    ResumeHasNoRule => "DEV-06", Sla22, true, "CONVERSATION_RESUMED restarts neither SLA";
     NoAgentAvailableLatestAny => "DEV-07", Sla20, true, "NO_AGENT_AVAILABLE starts the latest session's SLA even if it ended, is voice, or agents are present";
     StartsIgnoreHold => "DEV-08", Sla11, true, "CHANNEL_SESSION_STARTED (non-voice) and CHANNEL_SESSION_ENDED (voice) start customer SLAs while on hold";
     QueueTransferRonaCloses => "DEV-09", Task12, true, "RONA on a queue transfer closes the task and publishes NO_AGENT_AVAILABLE";

@@ -426,12 +426,15 @@ impl SlaTimers {
                 }
             }
             Published::ConversationResumed => {
-                if !rules.has(Deviation::ResumeHasNoRule)
-                    && conv.has_primary()
-                    && !conv.voice_open()
-                {
+                // A pause stops both timers "temporarily" (140869657.md); resuming resets the
+                // agent SLA (Agent-Response-Time_142540854.md) and restarts customer
+                // inactivity (153747909.md, the resume notice). During voice neither runs.
+                if !rules.has(Deviation::ResumeHasNoRule) && !conv.voice_open() {
                     out.rule(Rule::Sla22);
-                    self.start_agent(true, now_ms, config, out, bus);
+                    if conv.has_primary() {
+                        self.start_agent(true, now_ms, config, out, bus);
+                    }
+                    self.start_non_voice(conv, None, now_ms, config, out, bus);
                 }
             }
             Published::NoAgentAvailable { session, .. } => {

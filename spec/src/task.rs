@@ -677,13 +677,19 @@ impl TaskBook {
             Published::ChannelSessionEnded { session }
                 if self.request.as_ref().is_some_and(|r| r.session == session) =>
             {
-                self.cancel_waiting(Rule::Task18, out, bus);
+                let cancelled = self.cancel_waiting(Rule::Task18, out, bus);
+                // A customer still on another chat was waiting for this request and is
+                // waiting still: for them it ended without an agent, and NO_AGENT_AVAILABLE
+                // hands them back to the customer SLA (SLA-20), as a TTL expiry would.
+                if let (Some(task), true) = (cancelled, conv.customer_present()) {
+                    bus.publish(out, Published::NoAgentAvailable { task, session });
+                }
             }
             Published::ChannelSessionStarted {
                 channel: ChannelKind::Voice,
                 ..
             } => {
-                self.cancel_waiting(Rule::Task19, out, bus);
+                let _ = self.cancel_waiting(Rule::Task19, out, bus);
             }
             Published::ChannelSessionStarted { .. }
             | Published::ChannelSessionEnded { .. }
@@ -712,15 +718,14 @@ impl TaskBook {
     }
 
     /// A waiting request ends CANCELLED (TASK-18, TASK-19); a parked PULL request is dropped.
-    fn cancel_waiting(&mut self, rule: Rule, out: &mut Outcome, bus: &mut Bus) {
-        let Some(request) = self.request.take() else {
-            return;
-        };
+    /// Returns the cancelled task, if the request had one.
+    fn cancel_waiting(&mut self, rule: Rule, out: &mut Outcome, bus: &mut Bus) -> Option<TaskId> {
+        let request = self.request.take()?;
         out.rule(rule);
-        if let Some(id) = request.task {
-            close(self.task_mut(id), ReasonCode::Cancelled);
-            self.publish_task(id, out, bus);
-        }
+        let id = request.task?;
+        close(self.task_mut(id), ReasonCode::Cancelled);
+        self.publish_task(id, out, bus);
+        Some(id)
     }
 }
 

@@ -913,8 +913,14 @@ fn ending_the_requested_session_cancels_even_with_another_session_open() {
                     MediaState::Closed,
                     Some(ReasonCode::Cancelled),
                 ),
+                // The customer, still on session 2, hears that no agent came; session 2's SLA
+                // runs already since it started (SLA-27), so SLA-20 changes nothing here.
+                P::NoAgentAvailable {
+                    task: TaskId(1),
+                    session: S1,
+                },
             ],
-            &["TASK-18", "SLA-10"],
+            &["TASK-18", "SLA-10", "SLA-20", "SLA-27"],
         )],
     );
 }

@@ -720,6 +720,10 @@ fn hold_stops_both_slas_and_resume_resets_the_agent_sla() {
                 P::ResetAgentSla {
                     deadline_ms: 38_000,
                 },
+                P::CustomerSlaStarted {
+                    session: S1,
+                    deadline_ms: 8_000 + 150_000,
+                },
             ],
         ],
     );

@@ -225,8 +225,11 @@ class Monitor:
             if self.on("SLA-19"):
                 self.stop_agent()
         elif kind == "CONVERSATION_RESUMED":
-            if self.has_primary() and not self.voice_open() and self.on("SLA-22"):
-                self.start_agent(reset=True)
+            # SLA-22: both timers come back after a pause, unless a call is on.
+            if not self.voice_open() and self.on("SLA-22"):
+                if self.has_primary():
+                    self.start_agent(reset=True)
+                self.start_open_non_voice()
         elif kind == "NO_AGENT_AVAILABLE":
             if not self.has_primary() and not self.voice_open() and not self.hold and self.on("SLA-20"):
                 s = self.session(e["session"])
