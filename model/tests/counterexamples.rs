@@ -209,10 +209,10 @@ fn documented_starts_the_agent_sla_for_a_wrap_up_agent() {
 }
 
 /// DEV-07: NO_AGENT_AVAILABLE starts the customer SLA of the latest session, here the
-/// voice call that has already ended.
+/// chat that has just ended.
 #[test]
 fn documented_times_an_ended_session_after_no_agent_available() {
-        // The customer, on voice too, ends the chat the request was for: TASK-18 cancels and
+    // The customer, on voice too, ends the chat the request was for: TASK-18 cancels and
     // publishes NO_AGENT_AVAILABLE, and `documented` times the latest session, the ended chat.
     let sequence = vec![
         Input::SessionStarted {
