@@ -5,7 +5,10 @@ use std::io::Write;
 use std::process::Command;
 
 fn cxspec(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_cxspec")).args(args).output().expect("runs");
+    let out = Command::new(env!("CARGO_BIN_EXE_cxspec"))
+        .args(args)
+        .output()
+        .expect("runs");
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -30,7 +33,10 @@ mod tempfile_path {
         static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let path = std::env::temp_dir().join(format!("cxspec-sim-{}-{n}.yaml", std::process::id()));
-        std::fs::File::create(&path).unwrap().write_all(text.as_bytes()).unwrap();
+        std::fs::File::create(&path)
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
         TempPath(path)
     }
 }
@@ -41,16 +47,33 @@ fn default_job_prints_case_one_with_times_and_rule_ids() {
     assert_eq!(code, 0, "{err}");
     assert!(out.starts_with("# case-1-single-agent"), "{out}");
     assert!(out.contains("t=5000ms ACCEPT_TASK agent=1"), "{out}");
-    assert!(out.contains("-> AGENT_SLA_STARTED deadline_ms=35000"), "{out}");
+    assert!(
+        out.contains("-> AGENT_SLA_STARTED deadline_ms=35000"),
+        "{out}"
+    );
     assert!(out.contains("rules: TASK-03"), "{out}");
 }
 
 #[test]
 fn same_input_same_bytes() {
-    let a = cxspec(&["simulate", "case-7-second-non-voice-session", "--rules", "as-implemented"]);
-    let b = cxspec(&["simulate", "case-7-second-non-voice-session", "--rules", "as-implemented"]);
+    let a = cxspec(&[
+        "simulate",
+        "case-7-second-non-voice-session",
+        "--rules",
+        "as-implemented",
+    ]);
+    let b = cxspec(&[
+        "simulate",
+        "case-7-second-non-voice-session",
+        "--rules",
+        "as-implemented",
+    ]);
     assert_eq!(a, b);
-    assert!(a.1.contains("CUSTOMER_SLA_STARTED session=1"), "ATM-01 starts session 1 too: {}", a.1);
+    assert!(
+        a.1.contains("CUSTOMER_SLA_STARTED session=1"),
+        "ATM-01 starts session 1 too: {}",
+        a.1
+    );
 }
 
 #[test]
@@ -76,11 +99,18 @@ fn unknown_event_names_the_file_and_line() {
 
 #[test]
 fn malformed_config_names_the_field() {
-    let file = scenario_file("name: bad\ntitle: t\nconfig:\n  agent_sla_thresholds_pct: [80, 50]\nsteps: []\n");
+    let file = scenario_file(
+        "name: bad\ntitle: t\nconfig:\n  agent_sla_thresholds_pct: [80, 50]\nsteps: []\n",
+    );
     let path = file.0.to_str().unwrap().to_string();
     let (code, _, err) = cxspec(&["simulate", &path]);
     assert_eq!(code, 2);
-    assert!(err.contains(&format!("{path}:4: field `config.agent_sla_thresholds_pct`")), "{err}");
+    assert!(
+        err.contains(&format!(
+            "{path}:4: field `config.agent_sla_thresholds_pct`"
+        )),
+        "{err}"
+    );
 }
 
 #[test]
@@ -88,7 +118,10 @@ fn time_going_backwards_is_an_error() {
     let file = scenario_file("name: bad\ntitle: t\nsteps:\n  - at_ms: 10\n    event: SESSION_STARTED\n    session: 1\n    channel: VOICE\n  - at_ms: 5\n    event: SESSION_ENDED\n    session: 1\n");
     let (code, _, err) = cxspec(&["simulate", file.0.to_str().unwrap()]);
     assert_eq!(code, 2);
-    assert!(err.contains("step 2: at_ms 5 is before the previous step's 10"), "{err}");
+    assert!(
+        err.contains("step 2: at_ms 5 is before the previous step's 10"),
+        "{err}"
+    );
 }
 
 #[test]
