@@ -118,19 +118,7 @@ impl Scenario {
 
 /// Formats a published event on one line, e.g. `CUSTOMER_SLA_STARTED session=1 deadline_ms=300000`.
 pub fn describe(event: &Published) -> String {
-    let value = serde_yaml::to_value(event).expect("published events serialize");
-    let mut text = event.name().to_string();
-    if let serde_yaml::Value::Mapping(map) = value {
-        for (k, v) in map {
-            let key = k.as_str().unwrap_or_default();
-            if key == "event" {
-                continue;
-            }
-            let v = serde_json::to_string(&v).unwrap_or_default();
-            text.push_str(&format!(" {key}={}", v.trim_matches('"')));
-        }
-    }
-    text
+    one_line(event.name(), event)
 }
 
 // ---- the built-in scenarios -----------------------------------------------------------
@@ -398,8 +386,13 @@ pub fn seed_scenario(name: &str) -> Option<Scenario> {
 
 /// Formats an input on one line, e.g. `CUSTOMER_MESSAGE session=1`.
 pub fn describe_input(input: &Input) -> String {
-    let value = serde_yaml::to_value(input).expect("inputs serialize");
-    let mut text = input.name().to_string();
+    one_line(input.name(), input)
+}
+
+/// `NAME key=value ...` from an event's serde form, its `event` tag left out.
+fn one_line(name: &str, value: &impl Serialize) -> String {
+    let value = serde_yaml::to_value(value).expect("events serialize");
+    let mut text = name.to_string();
     if let serde_yaml::Value::Mapping(map) = value {
         for (k, v) in map {
             let key = k.as_str().unwrap_or_default();

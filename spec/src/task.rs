@@ -261,6 +261,29 @@ impl TaskBook {
         bus.publish(out, Published::TaskEnqueued { task: id, session });
     }
 
+    /// Opens a queued request with its TTL and enqueues its first task (TASK-01, TASK-10,
+    /// TASK-11).
+    #[allow(clippy::too_many_arguments)]
+    fn open_queued(
+        &mut self,
+        kind: RequestKind,
+        direction: Direction,
+        session: SessionId,
+        now_ms: u64,
+        config: &Config,
+        out: &mut Outcome,
+        bus: &mut Bus,
+    ) {
+        self.request = Some(Request {
+            kind,
+            session,
+            task: None,
+            ttl_deadline_ms: Some(now_ms + config.request_ttl_ms),
+            ttl_expired: false,
+        });
+        self.enqueue(direction, out, bus);
+    }
+
     /// A new routing request for the customer (TASK-01 PUSH, TASK-07 PULL).
     pub(crate) fn request_agent(
         &mut self,
@@ -273,14 +296,15 @@ impl TaskBook {
         match config.routing_mode {
             RoutingMode::Push => {
                 out.rule(Rule::Task01);
-                self.request = Some(Request {
-                    kind: RequestKind::Push,
+                self.open_queued(
+                    RequestKind::Push,
+                    Direction::Inbound,
                     session,
-                    task: None,
-                    ttl_deadline_ms: Some(now_ms + config.request_ttl_ms),
-                    ttl_expired: false,
-                });
-                self.enqueue(Direction::Inbound, out, bus);
+                    now_ms,
+                    config,
+                    out,
+                    bus,
+                );
             }
             RoutingMode::Pull => {
                 out.rule(Rule::Task07);
@@ -403,14 +427,15 @@ impl TaskBook {
     ) {
         out.rule(Rule::Task11);
         self.hand_over(agent, now_ms, config, out, bus);
-        self.request = Some(Request {
-            kind: RequestKind::QueueTransfer,
+        self.open_queued(
+            RequestKind::QueueTransfer,
+            Direction::DirectTransfer,
             session,
-            task: None,
-            ttl_deadline_ms: Some(now_ms + config.request_ttl_ms),
-            ttl_expired: false,
-        });
-        self.enqueue(Direction::DirectTransfer, out, bus);
+            now_ms,
+            config,
+            out,
+            bus,
+        );
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -460,14 +485,15 @@ impl TaskBook {
         bus: &mut Bus,
     ) {
         out.rule(Rule::Task10);
-        self.request = Some(Request {
-            kind: RequestKind::Conference,
+        self.open_queued(
+            RequestKind::Conference,
+            Direction::DirectConference,
             session,
-            task: None,
-            ttl_deadline_ms: Some(now_ms + config.request_ttl_ms),
-            ttl_expired: false,
-        });
-        self.enqueue(Direction::DirectConference, out, bus);
+            now_ms,
+            config,
+            out,
+            bus,
+        );
     }
 
     /// RONA (TASK-04, TASK-06, TASK-12, TASK-14).
