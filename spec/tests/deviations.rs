@@ -7,26 +7,8 @@
 use cxspec_spec::*;
 use Published as P;
 
-const S1: SessionId = SessionId(1);
-const S2: SessionId = SessionId(2);
-const A1: AgentId = AgentId(1);
-const A2: AgentId = AgentId(2);
-
-fn joined() -> Vec<(u64, Input)> {
-    vec![
-        (
-            0,
-            Input::SessionStarted {
-                session: S1,
-                channel: ChannelKind::NonVoice,
-            },
-        ),
-        (1_000, Input::CustomerMessage { session: S1 }),
-        (2_000, Input::RequestAgent { session: S1 }),
-        (3_000, Input::ReserveAgent { agent: A1 }),
-        (4_000, Input::AcceptTask { agent: A1 }),
-    ]
-}
+mod common;
+use common::{joined, A1, A2, S1, S2};
 
 /// Runs `steps` under `rules` and returns what the last step published.
 fn last_step(config: &Config, rules: RuleSet, steps: &[(u64, Input)]) -> Vec<Published> {

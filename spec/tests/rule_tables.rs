@@ -4,10 +4,8 @@
 use cxspec_spec::*;
 use Published as P;
 
-const S1: SessionId = SessionId(1);
-const S2: SessionId = SessionId(2);
-const A1: AgentId = AgentId(1);
-const A2: AgentId = AgentId(2);
+mod common;
+use common::{joined, A1, A2, S1, S2};
 
 /// One line of a table: time, input, events expected (in order), rules that must apply.
 type Line = (u64, Input, Vec<Published>, &'static [&'static str]);
@@ -31,23 +29,6 @@ fn run(config: &Config, rules: RuleSet, lines: &[Line]) -> System {
         }
     }
     system
-}
-
-/// Steps that bring agent 1 into a web chat on session 1, with whatever they publish.
-fn joined() -> Vec<(u64, Input)> {
-    vec![
-        (
-            0,
-            Input::SessionStarted {
-                session: S1,
-                channel: ChannelKind::NonVoice,
-            },
-        ),
-        (1_000, Input::CustomerMessage { session: S1 }),
-        (2_000, Input::RequestAgent { session: S1 }),
-        (3_000, Input::ReserveAgent { agent: A1 }),
-        (4_000, Input::AcceptTask { agent: A1 }),
-    ]
 }
 
 fn prepare(config: &Config, rules: RuleSet, steps: &[(u64, Input)]) -> System {
