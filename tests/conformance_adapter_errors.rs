@@ -65,6 +65,7 @@ fn each_broken_adapter_gets_an_error_verdict_and_the_run_goes_on() {
             rules: None,
             jobs: 1,
             step_timeout_ms: 700,
+            max_reply_bytes: cxspec_conformance::framing::DEFAULT_MAX_REPLY_BYTES,
             mutant: None,
         };
         let results = run(&refs, &Target::Adapter(broken_adapter(&dir, how)), &options);
@@ -89,6 +90,7 @@ fn each_broken_adapter_gets_an_error_verdict_and_the_run_goes_on() {
             rules: None,
             jobs: 1,
             step_timeout_ms: 2_000,
+            max_reply_bytes: cxspec_conformance::framing::DEFAULT_MAX_REPLY_BYTES,
             mutant: None,
         },
     );
@@ -112,6 +114,7 @@ fn a_missing_adapter_program_is_an_error_not_a_panic() {
             rules: None,
             jobs: 1,
             step_timeout_ms: 2_000,
+            max_reply_bytes: cxspec_conformance::framing::DEFAULT_MAX_REPLY_BYTES,
             mutant: None,
         },
     );

@@ -19,6 +19,7 @@ fn options(rules: Option<RuleSet>) -> Options {
         rules,
         jobs: 2,
         step_timeout_ms: 20_000,
+        max_reply_bytes: cxspec_conformance::framing::DEFAULT_MAX_REPLY_BYTES,
         mutant: None,
     }
 }

@@ -6,14 +6,16 @@
 //! [`Failure`] for the step at hand; the runner then gives that case an error verdict,
 //! drops the process and starts a new one for the next case.
 
+pub use crate::framing::Limits;
+use crate::framing::{Framed, FramingError};
 use crate::mutation::Mutant;
+use crate::process::Group;
 use crate::protocol::{Reply, Request, PROTOCOL_VERSION};
 use crate::reference::Reference;
 use crate::suite::Suite;
 use cxspec_spec::{Input, RuleSet};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
+use std::io::{BufRead, Read, Write};
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -21,9 +23,15 @@ use std::time::Duration;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Failure {
     Spawn(String),
-    Timeout { ms: u64 },
-    Closed { status: String, stderr: String },
-    Garbage { line: String, why: String },
+    Timeout {
+        ms: u64,
+    },
+    Closed {
+        status: String,
+        stderr: String,
+    },
+    /// A reply that cannot be matched to its request, or a line that is not a reply.
+    Framing(FramingError),
 }
 
 impl std::fmt::Display for Failure {
@@ -38,19 +46,18 @@ impl std::fmt::Display for Failure {
                 }
                 Ok(())
             }
-            Failure::Garbage { line, why } => {
-                let shown: String = line.chars().take(200).collect();
-                write!(
-                    f,
-                    "the adapter wrote a line that is not a reply: {shown:?} ({why})"
-                )
-            }
+            Failure::Framing(e) => write!(f, "{e}"),
         }
     }
 }
 
 pub trait Implementation: Send {
     fn request(&mut self, request: &Request) -> Result<Reply, Failure>;
+
+    /// Called when a case ends: an adapter that wrote more than it was asked for fails here.
+    fn after_case(&mut self) -> Result<(), Failure> {
+        Ok(())
+    }
 }
 
 // ---- the reference ------------------------------------------------------------------------
@@ -253,10 +260,12 @@ pub fn serve(
         if line.trim().is_empty() {
             continue;
         }
-        let reply = match serde_json::from_str::<Request>(&line) {
+        let (request, seq) = parse_request(&line);
+        let mut reply = match request {
             Ok(request) => adapter.handle(&request),
             Err(e) => Reply::error(format!("malformed request: {e}")),
         };
+        reply.seq = seq;
         let text = serde_json::to_string(&reply).expect("replies serialize");
         writeln!(output, "{text}")?;
         output.flush()?;
@@ -264,21 +273,39 @@ pub fn serve(
     Ok(())
 }
 
+/// A request line and its `seq`, which the protocol adds to every request.
+fn parse_request(line: &str) -> (Result<Request, serde_json::Error>, Option<u64>) {
+    let mut value: serde_json::Value = match serde_json::from_str(line) {
+        Ok(v) => v,
+        Err(e) => return (Err(e), None),
+    };
+    let seq = value
+        .as_object_mut()
+        .and_then(|o| o.remove("seq"))
+        .and_then(|s| s.as_u64());
+    (serde_json::from_value(value), seq)
+}
+
 // ---- a process ------------------------------------------------------------------------------
 
-/// An adapter program started with `sh -c <command>`.
+/// How long a well-behaved adapter gets to exit after its stdin closes, before its process
+/// group is killed.
+const EXIT_GRACE: Duration = Duration::from_millis(200);
+
+/// An adapter program started with `sh -c <command>` in a process group of its own
+/// ([`Group`]); its replies are framed and matched by [`Lines`] and [`Sequence`].
 pub struct Process {
-    child: Child,
-    stdin: Option<ChildStdin>,
-    lines: Receiver<Option<String>>,
+    group: Group,
+    framed: Framed,
     stderr: Arc<Mutex<String>>,
-    timeout_ms: u64,
+    /// Set once the adapter broke the protocol: it gets no grace period to exit.
+    broken: bool,
 }
 
 impl Process {
     pub fn spawn(
         command: &str,
-        timeout_ms: u64,
+        limits: Limits,
         env: &[(String, String)],
     ) -> Result<Process, Failure> {
         let mut cmd = Command::new("sh");
@@ -290,29 +317,13 @@ impl Process {
         for (k, v) in env {
             cmd.env(k, v);
         }
-        let mut child = cmd
-            .spawn()
-            .map_err(|e| Failure::Spawn(format!("`{command}`: {e}")))?;
+        let mut group =
+            Group::spawn(cmd).map_err(|e| Failure::Spawn(format!("`{command}`: {e}")))?;
+        let child = group.child_mut();
         let stdout = child.stdout.take().expect("piped");
         let mut stderr_pipe = child.stderr.take().expect("piped");
-        let (tx, rx) = channel();
-        std::thread::spawn(move || {
-            let mut reader = BufReader::new(stdout);
-            loop {
-                let mut line = String::new();
-                match reader.read_line(&mut line) {
-                    Ok(0) | Err(_) => {
-                        let _ = tx.send(None);
-                        return;
-                    }
-                    Ok(_) => {
-                        if tx.send(Some(line)).is_err() {
-                            return;
-                        }
-                    }
-                }
-            }
-        });
+        let stdin = child.stdin.take().expect("piped");
+        let framed = Framed::new(stdout, stdin, limits);
         let stderr = Arc::new(Mutex::new(String::new()));
         let sink = stderr.clone();
         std::thread::spawn(move || {
@@ -333,75 +344,89 @@ impl Process {
                 }
             }
         });
-        let stdin = child.stdin.take();
         Ok(Process {
-            child,
-            stdin,
-            lines: rx,
+            group,
+            framed,
             stderr,
-            timeout_ms,
+            broken: false,
         })
     }
 
+    /// The adapter's process group (tests look for leftovers by it).
+    pub fn pgid(&self) -> i32 {
+        self.group.pgid()
+    }
+
     fn closed(&mut self) -> Failure {
-        // Give a crashing process a moment to be reaped, so its status can be told.
-        let mut status = None;
-        for _ in 0..50 {
-            if let Ok(Some(s)) = self.child.try_wait() {
-                status = Some(s);
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
+        // Give a crashing process a moment to exit, so its status can be told; then let
+        // its last words reach the stderr buffer.
+        let status = self.group.exit_status_within(Duration::from_millis(500));
         std::thread::sleep(Duration::from_millis(20));
         Failure::Closed {
-            status: status.map_or("still running".into(), |s| s.to_string()),
+            status: status.unwrap_or_else(|| "still running".into()),
             stderr: self.stderr.lock().map(|s| s.clone()).unwrap_or_default(),
+        }
+    }
+
+    fn failure(&mut self, error: FramingError) -> Failure {
+        self.broken = true;
+        match error {
+            FramingError::Closed => self.closed(),
+            FramingError::Timeout => Failure::Timeout {
+                ms: self.framed.limits().step_timeout_ms,
+            },
+            other => Failure::Framing(other),
         }
     }
 }
 
 impl Implementation for Process {
     fn request(&mut self, request: &Request) -> Result<Reply, Failure> {
-        let text = serde_json::to_string(request).expect("requests serialize");
-        let written = match &mut self.stdin {
-            Some(stdin) => writeln!(stdin, "{text}")
-                .and_then(|()| stdin.flush())
-                .is_ok(),
-            None => false,
-        };
-        if !written {
-            return Err(self.closed());
-        }
-        let line = match self
-            .lines
-            .recv_timeout(Duration::from_millis(self.timeout_ms))
-        {
-            Ok(Some(line)) => line,
-            Ok(None) | Err(RecvTimeoutError::Disconnected) => return Err(self.closed()),
-            Err(RecvTimeoutError::Timeout) => {
-                return Err(Failure::Timeout {
-                    ms: self.timeout_ms,
-                })
-            }
-        };
-        serde_json::from_str::<Reply>(line.trim()).map_err(|e| Failure::Garbage {
-            line: line.trim_end().to_string(),
-            why: e.to_string(),
-        })
+        self.framed.exchange(request).map_err(|e| self.failure(e))
+    }
+
+    fn after_case(&mut self) -> Result<(), Failure> {
+        self.framed.expect_quiet().map_err(|e| self.failure(e))
+    }
+}
+
+/// The protocol over any pair of streams, without a process (tests drive faulty adapters
+/// on threads this way).
+impl Implementation for Framed {
+    fn request(&mut self, request: &Request) -> Result<Reply, Failure> {
+        self.exchange(request)
+            .map_err(|e| failure_of(e, self.limits()))
+    }
+
+    fn after_case(&mut self) -> Result<(), Failure> {
+        self.expect_quiet()
+            .map_err(|e| failure_of(e, self.limits()))
+    }
+}
+
+fn failure_of(error: FramingError, limits: Limits) -> Failure {
+    match error {
+        FramingError::Closed => Failure::Closed {
+            status: "unknown".into(),
+            stderr: String::new(),
+        },
+        FramingError::Timeout => Failure::Timeout {
+            ms: limits.step_timeout_ms,
+        },
+        other => Failure::Framing(other),
     }
 }
 
 impl Drop for Process {
     fn drop(&mut self) {
-        // Closing stdin asks a well-behaved adapter to exit; a hung one is killed.
-        self.stdin.take();
-        if !matches!(self.child.try_wait(), Ok(Some(_))) {
-            std::thread::sleep(Duration::from_millis(5));
-            if !matches!(self.child.try_wait(), Ok(Some(_))) {
-                let _ = self.child.kill();
-            }
-        }
-        let _ = self.child.wait();
+        // Closing stdin asks a well-behaved adapter to exit; then its whole process group
+        // is ended, whatever it started.
+        self.framed.close();
+        let grace = if self.broken {
+            Duration::ZERO
+        } else {
+            EXIT_GRACE
+        };
+        self.group.end_now(grace);
     }
 }

@@ -8,9 +8,12 @@
 //!   configuration, negative cases and witnesses of reachability;
 //! * [`protocol`], [`adapter`]: the newline-delimited JSON adapter protocol
 //!   (`conformance/PROTOCOL.md`), its client and the reference served over it;
+//! * [`framing`], [`process`]: replies bounded and matched to their requests, and adapter
+//!   processes ended as a whole process group, whatever happens;
 //! * [`runner`], [`report`]: running vectors and reporting verdicts;
 //! * [`coverage`]: rule IDs against vectors and written exemptions;
-//! * [`mutation`]: the mutation run that shows the vectors catch broken rules.
+//! * [`mutation`]: the mutation run that shows the vectors catch broken rules;
+//! * [`output`]: atomic file output, for every file the command line writes.
 //!
 //! Left out: the spec's engine with real deadlines (`spec/src/engine.rs`) does not serve
 //! vectors; the reference fires the armed timers in (deadline, key) order (FORMAT.md,
@@ -18,8 +21,11 @@
 
 pub mod adapter;
 pub mod coverage;
+pub mod framing;
 pub mod generate;
 pub mod mutation;
+pub mod output;
+pub mod process;
 pub mod protocol;
 pub mod reference;
 pub mod report;

@@ -439,7 +439,7 @@ pub fn run_adapter(
     command: &str,
     options: &crate::runner::Options,
 ) -> Result<Vec<AdapterMutantResult>, String> {
-    let mut process = crate::adapter::Process::spawn(command, options.step_timeout_ms, &[])
+    let mut process = crate::adapter::Process::spawn(command, options.limits(), &[])
         .map_err(|e| e.to_string())?;
     let hello = process
         .request(&crate::protocol::Request::Hello {

@@ -44,6 +44,9 @@ pub enum Request {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Reply {
     pub ok: bool,
+    /// The `seq` of the request this replies to (optional; once echoed, always echoed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// Reset only: the adapter does not run this case, and says why.

@@ -6,7 +6,7 @@
 //! adapter: its own process), taking cases in order from a shared counter; verdicts are
 //! reported in vector order, so a report does not depend on scheduling.
 
-use crate::adapter::{Failure, Implementation, Process, ReferenceAdapter};
+use crate::adapter::{Failure, Implementation, Limits, Process, ReferenceAdapter};
 use crate::protocol::{Reply, Request, PROTOCOL_VERSION};
 use crate::suite::Suite;
 use crate::vector::Vector;
@@ -31,7 +31,31 @@ pub struct Options {
     pub rules: Option<RuleSet>,
     pub jobs: usize,
     pub step_timeout_ms: u64,
+    /// The longest reply line an adapter may write (PROTOCOL.md, "Limits").
+    pub max_reply_bytes: usize,
     pub mutant: Option<String>,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        let limits = Limits::default();
+        Options {
+            rules: None,
+            jobs: 1,
+            step_timeout_ms: limits.step_timeout_ms,
+            max_reply_bytes: limits.max_reply_bytes,
+            mutant: None,
+        }
+    }
+}
+
+impl Options {
+    pub fn limits(&self) -> Limits {
+        Limits {
+            step_timeout_ms: self.step_timeout_ms,
+            max_reply_bytes: self.max_reply_bytes,
+        }
+    }
 }
 
 /// The first place where actual and expected differ.
@@ -293,7 +317,7 @@ impl Worker<'_> {
             let mut imp: Box<dyn Implementation> = match self.target {
                 Target::Reference => Box::new(ReferenceAdapter::new(self.options.rules)),
                 Target::Adapter(command) => Box::new(
-                    Process::spawn(command, self.options.step_timeout_ms, &[])
+                    Process::spawn(command, self.options.limits(), &[])
                         .map_err(|e| e.to_string())?,
                 ),
             };
@@ -361,8 +385,21 @@ impl Worker<'_> {
             self.options.rules,
             self.options.mutant.as_deref(),
         );
-        if let Verdict::Error { .. } = result.verdict {
-            // Whatever state the adapter is in, the next case gets a fresh one.
+        let mut result = result;
+        if !matches!(result.verdict, Verdict::Error { .. } | Verdict::Skip(_)) {
+            // More lines than requests: the adapter broke the framing, and a FAIL seen on
+            // its replies may be an artefact of that, so the case is an error.
+            if let Err(f) = imp.after_case() {
+                result.verdict = Verdict::Error {
+                    step: None,
+                    message: format!("after the last step: {f}"),
+                };
+            }
+        }
+        if !matches!(result.verdict, Verdict::Pass | Verdict::Skip(_)) {
+            // After an error or a failure, whatever state the adapter is in (a reply in
+            // flight, a conversation the reset did not clear), the next case gets a fresh
+            // process, so one broken case cannot contaminate the next.
             self.current = None;
         }
         result

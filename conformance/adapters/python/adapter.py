@@ -45,10 +45,15 @@ def main():
     for line in sys.stdin:
         if not line.strip():
             continue
+        seq = None
         try:
-            reply = handle(json.loads(line), case)
+            request = json.loads(line)
+            seq = request.get("seq")
+            reply = handle(request, case)
         except Exception as e:  # a bug here is reported to the runner, not a dead pipe
             reply = {"ok": False, "error": "%s: %s" % (type(e).__name__, e)}
+        if seq is not None:
+            reply["seq"] = seq  # lets the runner match each reply to its request
         sys.stdout.write(json.dumps(reply) + "\n")
         sys.stdout.flush()
 
