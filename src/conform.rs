@@ -6,6 +6,7 @@
 
 use cxspec_conformance::adapter::serve;
 use cxspec_conformance::coverage::{load_exemptions, stale, uncovered};
+use cxspec_conformance::framing::DEFAULT_MAX_REPLY_BYTES;
 use cxspec_conformance::generate::generate;
 use cxspec_conformance::mutation;
 use cxspec_conformance::report::{self, Run};
@@ -93,6 +94,9 @@ pub struct ConformArgs {
     /// Time an adapter has to answer one request.
     #[arg(long, default_value_t = 10_000)]
     step_timeout_ms: u64,
+    /// The longest reply line an adapter may write, in bytes; a longer one is an adapter error.
+    #[arg(long, default_value_t = DEFAULT_MAX_REPLY_BYTES)]
+    max_reply_bytes: usize,
     #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
     report: ReportFormat,
     /// Write the report to this file instead of stdout.
@@ -259,6 +263,7 @@ fn mutate(dir: &Path, adapter: Option<&str>, jobs: usize, output: Option<&Path>)
                 rules: None,
                 jobs,
                 step_timeout_ms: 10_000,
+                max_reply_bytes: DEFAULT_MAX_REPLY_BYTES,
                 mutant: None,
             };
             let refs: Vec<&cxspec_conformance::vector::Vector> = vectors.iter().collect();
@@ -333,6 +338,7 @@ pub fn run(args: ConformArgs) -> ExitCode {
             .jobs
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
         step_timeout_ms: args.step_timeout_ms,
+        max_reply_bytes: args.max_reply_bytes,
         mutant: args.mutant.clone(),
     };
     let results = runner::run(&selected, &target, &options);
