@@ -148,8 +148,11 @@ fn xml(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
-            // XML 1.0 forbids most control characters, even escaped.
-            c if (c as u32) < 0x20 && c != '\n' && c != '\t' => out.push('?'),
+            // XML 1.0 allows only tab, newline, carriage return and the characters from
+            // U+0020 except U+FFFE and U+FFFF, not even escaped; adapter stderr can hold
+            // anything.
+            '\t' | '\n' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('?'),
             c => out.push(c),
         }
     }

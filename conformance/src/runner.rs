@@ -147,6 +147,27 @@ pub fn run_case(
     rules: Option<RuleSet>,
     mutant: Option<&str>,
 ) -> CaseResult {
+    let mut result = compare_steps(imp, vector, rules, mutant);
+    if matches!(result.verdict, Verdict::Pass | Verdict::Fail(_)) {
+        // More lines than requests: the adapter broke the framing, and a FAIL seen on its
+        // replies may be an artefact of that, so the case is an error.
+        if let Err(f) = imp.after_case() {
+            result.verdict = Verdict::Error {
+                step: None,
+                message: format!("after the last step: {f}"),
+            };
+        }
+    }
+    result
+}
+
+/// Runs the steps of one case and compares each reply with the vector.
+fn compare_steps(
+    imp: &mut dyn Implementation,
+    vector: &Vector,
+    rules: Option<RuleSet>,
+    mutant: Option<&str>,
+) -> CaseResult {
     let mut result = CaseResult {
         id: vector.id.clone(),
         suite: vector.suite,
@@ -385,17 +406,6 @@ impl Worker<'_> {
             self.options.rules,
             self.options.mutant.as_deref(),
         );
-        let mut result = result;
-        if !matches!(result.verdict, Verdict::Error { .. } | Verdict::Skip(_)) {
-            // More lines than requests: the adapter broke the framing, and a FAIL seen on
-            // its replies may be an artefact of that, so the case is an error.
-            if let Err(f) = imp.after_case() {
-                result.verdict = Verdict::Error {
-                    step: None,
-                    message: format!("after the last step: {f}"),
-                };
-            }
-        }
         if !matches!(result.verdict, Verdict::Pass | Verdict::Skip(_)) {
             // After an error or a failure, whatever state the adapter is in (a reply in
             // flight, a conversation the reset did not clear), the next case gets a fresh
