@@ -352,11 +352,6 @@ impl Process {
         })
     }
 
-    /// The adapter's process group (tests look for leftovers by it).
-    pub fn pgid(&self) -> i32 {
-        self.group.pgid()
-    }
-
     fn closed(&mut self) -> Failure {
         // Give a crashing process a moment to exit, so its status can be told; then let
         // its last words reach the stderr buffer.

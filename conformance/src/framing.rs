@@ -13,6 +13,7 @@
 //!   is caught only at the next request (or when the case ends);
 //! * a line longer than the limit is [`FramingError::TooLong`], read no further; a line
 //!   that is not UTF-8 is [`FramingError::NotUtf8`].
+//!
 //! Every framing error is an adapter error (verdict ERROR), and the process is replaced.
 //!
 //! The reader runs on its own thread over any `Read`, so the same code serves a child's
@@ -181,7 +182,7 @@ impl Lines {
         match self.lines.try_recv() {
             Err(TryRecvError::Empty) => Ok(()),
             Err(TryRecvError::Disconnected) => Err(FramingError::Closed),
-            Ok(read) => Err(match self.into_line(read) {
+            Ok(read) => Err(match self.line_of(read) {
                 Ok(line) => FramingError::Unsolicited { line },
                 Err(e) => e,
             }),
@@ -194,7 +195,7 @@ impl Lines {
             Ok(Seen::Line(_, true)) => {
                 // The bytes behind the reply arrived with it; report them, not the reply.
                 match self.lines.recv_timeout(timeout) {
-                    Ok(read) => Err(match self.into_line(read) {
+                    Ok(read) => Err(match self.line_of(read) {
                         Ok(line) => FramingError::Unsolicited { line },
                         Err(e) => e,
                     }),
@@ -203,13 +204,13 @@ impl Lines {
                     }),
                 }
             }
-            Ok(read) => self.into_line(read),
+            Ok(read) => self.line_of(read),
             Err(RecvTimeoutError::Timeout) => Err(FramingError::Timeout),
             Err(RecvTimeoutError::Disconnected) => Err(FramingError::Closed),
         }
     }
 
-    fn into_line(&self, read: Seen) -> Result<String, FramingError> {
+    fn line_of(&self, read: Seen) -> Result<String, FramingError> {
         match read {
             Seen::Line(line, _) => Ok(line),
             Seen::TooLong => Err(FramingError::TooLong {
@@ -232,7 +233,7 @@ pub struct Sequence {
 
 impl Sequence {
     /// The number for the next request.
-    pub fn next(&mut self) -> u64 {
+    pub fn next_seq(&mut self) -> u64 {
         self.last += 1;
         self.last
     }
@@ -307,7 +308,7 @@ impl Framed {
     /// Sends `request` and returns the reply that answers it.
     pub fn exchange(&mut self, request: &Request) -> Result<Reply, FramingError> {
         self.lines.expect_none_pending()?;
-        let text = with_seq(request, self.sequence.next());
+        let text = with_seq(request, self.sequence.next_seq());
         let written = match &mut self.writer {
             Some(w) => writeln!(w, "{text}").and_then(|()| w.flush()).is_ok(),
             None => false,
