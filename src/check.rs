@@ -9,6 +9,7 @@
 //! 2 a usage error. Progress goes to stderr; results to stdout, in a fixed order.
 //! Left out: resuming an interrupted run, and choosing which properties to check.
 
+use cxspec_conformance::output::write_atomic;
 use cxspec_model::bounds::{parse_sessions, Bounds, Preset};
 use cxspec_model::properties;
 use cxspec_model::run::{self, Progress, Report, RunOptions, Verdict};
@@ -19,6 +20,10 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
+
+/// More checker threads than any machine we run on has cores; beyond it a typo (`3000`)
+/// would only exhaust the process's thread limit.
+const MAX_THREADS: u64 = 256;
 
 /// Which sub-configurations a run covers: a preset, then size flags on each of them.
 #[derive(clap::Args, Clone, Debug)]
@@ -57,9 +62,9 @@ pub struct Selection {
 pub struct CheckArgs {
     #[command(flatten)]
     selection: Selection,
-    /// Checker threads (default: the number of cores).
-    #[arg(long)]
-    threads: Option<usize>,
+    /// Checker threads, 1 to 256 (default: the number of cores).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=MAX_THREADS))]
+    threads: Option<u64>,
     /// Explore without symmetry reduction (slower; for comparing counts).
     #[arg(long)]
     no_symmetry: bool,
@@ -152,12 +157,9 @@ pub fn run(args: CheckArgs) -> ExitCode {
         list(&subs);
         return ExitCode::SUCCESS;
     }
+    // The range is checked by clap (1..=MAX_THREADS).
     let threads = match args.threads {
-        Some(0) => {
-            eprintln!("error: --threads must be at least 1");
-            return ExitCode::from(2);
-        }
-        Some(n) => n,
+        Some(n) => n as usize,
         None => std::thread::available_parallelism().map_or(1, |n| n.get()),
     };
     println!(
@@ -174,7 +176,18 @@ pub fn run(args: CheckArgs) -> ExitCode {
         shortest: true,
     };
     let mut meter = Meter::new();
-    let report = run::check_all(&subs, rules, &options, meter.every(), |p| meter.show(p));
+    let every = meter.every();
+    let check_all = || run::check_all(&subs, rules, &options, every, |p| meter.show(p));
+    let report = match checked(check_all) {
+        Ok(report) => report,
+        Err(message) => {
+            meter.clear();
+            eprintln!(
+                "error: the model check stopped: {message}\n(if the checker could not start its threads, try fewer --threads)"
+            );
+            return ExitCode::from(2);
+        }
+    };
     meter.clear();
     print_report(&report);
     let mut written = true;
@@ -355,7 +368,9 @@ fn print_counterexample(report: &Report, name: &'static str, dir: &Path) -> bool
             return false;
         }
     };
-    let written = std::fs::create_dir_all(dir).and_then(|()| std::fs::write(&file, text));
+    let written = std::fs::create_dir_all(dir)
+        .map_err(|e| format!("cannot create {}: {e}", dir.display()))
+        .and_then(|()| write_atomic(&file, text.as_bytes()).map_err(|e| e.to_string()));
     match written {
         Ok(()) => {
             println!(
@@ -366,10 +381,35 @@ fn print_counterexample(report: &Report, name: &'static str, dir: &Path) -> bool
             true
         }
         Err(e) => {
-            eprintln!("error: cannot write {}: {e}", file.display());
+            eprintln!("error: {e}");
             false
         }
     }
+}
+
+/// Runs the checker, turning a panic into an error message: stateright panics when it
+/// cannot spawn its worker threads (a thread limit, memory), and that is an environment
+/// error with exit 2, not a crash with exit 101. Meanwhile the panic hook records the
+/// first panic of any thread (a worker's own message and place) instead of printing it,
+/// so the caller prints it once.
+fn checked<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    let first = std::sync::Arc::new(std::sync::Mutex::new(None::<String>));
+    let record = first.clone();
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if let Ok(mut first) = record.lock() {
+            first.get_or_insert_with(|| info.to_string());
+        }
+    }));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    std::panic::set_hook(hook);
+    result.map_err(|_| {
+        first
+            .lock()
+            .ok()
+            .and_then(|mut m| m.take())
+            .unwrap_or_else(|| "the checker panicked".to_string())
+    })
 }
 
 /// A file-name-safe form of a property name.
