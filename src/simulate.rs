@@ -1,6 +1,7 @@
 //! `cxspec simulate`: runs a built-in seed scenario or a scenario file through the
 //! reference rules and prints every step with the events it published and the rules it
-//! applied. Rejections print as such; a malformed file is an error naming file and line.
+//! applied. Rejections print as such; a malformed file (or one past the limits of
+//! `spec/src/limits.rs`, or not a regular file) is an error naming file and line.
 
 use cxspec_spec::scenarios::{describe, seed_scenario, seed_scenarios, Scenario};
 use cxspec_spec::RuleSet;
@@ -80,6 +81,7 @@ fn load(name: &str) -> Result<Scenario, String> {
             "`{name}` is neither a built-in scenario (see `cxspec simulate --list`) nor a file"
         ));
     }
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{name}: {e}"))?;
+    // Only a regular file within the limits is read (spec/src/limits.rs).
+    let text = cxspec_spec::limits::read_file(path).map_err(|e| e.to_string())?;
     Scenario::from_yaml(&text, name).map_err(|e| e.to_string())
 }

@@ -53,6 +53,24 @@ impl Default for Config {
     }
 }
 
+/// The largest time, in milliseconds, that cxspec reads or computes: 2^53 − 1, the largest
+/// integer a JSON reader that uses doubles (JavaScript) keeps exact. Vector and scenario
+/// times and every deadline in a vector are at most this; an input whose time plus the
+/// longest configured duration would pass it is rejected (`TIME_OUT_OF_RANGE`), so a
+/// deadline is never wrapped (conformance/FORMAT.md, "Time").
+pub const MAX_TIME_MS: u64 = (1 << 53) - 1;
+
+/// The largest configured duration: 2^48 − 1 ms (about 8900 years).
+pub const MAX_DURATION_MS: u64 = (1 << 48) - 1;
+
+/// The deadline of a timer of `duration_ms` started at `now_ms`. Within the time domain
+/// (`System::apply` admits an input only when its time plus the longest configured duration
+/// is at most [`MAX_TIME_MS`]) this is the exact sum; it saturates rather than wraps, so a
+/// deadline is never in the past, whatever a caller passes.
+pub fn deadline_after(now_ms: u64, duration_ms: u64) -> u64 {
+    now_ms.saturating_add(duration_ms)
+}
+
 /// A configuration that cannot be used, with where it came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConfigError {
@@ -104,12 +122,14 @@ impl Config {
                     message: "must be greater than 0".into(),
                 });
             }
-            // Deadlines are `now + duration`; keeping durations below 2^48 ms (8900 years)
-            // rules out overflow for any realistic clock.
-            if value >= 1 << 48 {
+            // Deadlines are `now + duration` with `now` at most MAX_TIME_MS (2^53 - 1): with
+            // durations below 2^48 ms (8900 years) no sum comes near u64::MAX.
+            if value > MAX_DURATION_MS {
                 return Err(InvalidField {
                     field,
-                    message: format!("{value} ms is out of range (must be below 2^48)"),
+                    message: format!(
+                        "{value} ms is out of range (at most 2^48 - 1 = {MAX_DURATION_MS} ms)"
+                    ),
                 });
             }
         }
@@ -158,12 +178,30 @@ impl Config {
         Ok(())
     }
 
+    /// The longest duration a timer of this configuration can run: every deadline a step
+    /// arms is at most its time plus this.
+    pub fn longest_duration_ms(&self) -> u64 {
+        [
+            self.wrap_up_ms,
+            self.agent_sla_ms,
+            self.customer_sla_ms,
+            self.voice_customer_sla_ms,
+            self.request_ttl_ms,
+            self.rona_ms,
+            self.hold_ms,
+        ]
+        .into_iter()
+        .max()
+        .unwrap_or(0)
+    }
+
     pub fn knows_agent(&self, agent: AgentId) -> bool {
         agent.0 >= 1 && agent.0 <= self.agents
     }
 
     /// Parses and validates a YAML configuration; errors name `origin`, the line and the field.
     pub fn from_yaml(text: &str, origin: &str) -> Result<Config, ConfigError> {
+        crate::limits::check_text(text, origin)?;
         let config: Config =
             serde_yaml::from_str(text).map_err(|e| yaml_error(&e, text, origin))?;
         config.validate().map_err(|invalid| ConfigError {
@@ -176,24 +214,159 @@ impl Config {
     }
 }
 
-/// Turns a serde_yaml error into a [`ConfigError`], naming the field when serde names one.
+/// Turns a serde_yaml error into a [`ConfigError`]: the field is the path of the field at
+/// fault (`steps[0].input.channel`, `config.rona_msx`), never the bad value, which stays in
+/// the message (`unknown variant `FAX`, expected ...`).
 pub fn yaml_error(error: &serde_yaml::Error, text: &str, origin: &str) -> ConfigError {
-    let message = error.to_string();
-    let field = backticked(&message);
-    let line = error
-        .location()
-        .map(|l| l.line())
-        .or_else(|| field.as_deref().and_then(|f| line_of_key(text, f)));
+    let full = error.to_string();
     // serde_yaml appends " at line N column M"; we print the line ourselves.
-    let message = match message.find(" at line ") {
-        Some(at) => message[..at].to_string(),
-        None => message,
+    let full = match full.find(" at line ") {
+        Some(at) => &full[..at],
+        None => &full[..],
     };
+    // serde_yaml prefixes the path of the value it was reading: `config.agents: invalid type`.
+    let (path, message) = split_path(full);
+    let mut line = error.location().map(|l| l.line());
+    let quoted = backticked(message);
+    let field = match quoted {
+        // The backticked word is a field name: an unknown, missing or duplicate field.
+        Some(name)
+            if message.starts_with("unknown field")
+                || message.starts_with("missing field")
+                || message.starts_with("duplicate field") =>
+        {
+            Some(join(path, &name))
+        }
+        // The backticked word is the bad value. For an internally tagged or flattened enum
+        // serde_yaml's path (and location) stop at the enclosing struct, so the key that
+        // holds the value is looked up in the text, from the reported line on.
+        Some(value) if message.starts_with("unknown variant") => {
+            match key_holding(text, line.unwrap_or(1), &value) {
+                Some(found) => {
+                    line = Some(found.line);
+                    Some(refine(path, &found))
+                }
+                None => path.map(str::to_string),
+            }
+        }
+        _ => path.map(str::to_string),
+    };
+    let line = line.or_else(|| {
+        field
+            .as_deref()
+            .and_then(|f| line_of_key(text, last_key(f)))
+    });
     ConfigError {
         origin: origin.to_string(),
         line,
         field,
-        message,
+        message: message.to_string(),
+    }
+}
+
+/// Splits `steps[0].at_ms: invalid type ...` into the path and the message proper.
+fn split_path(message: &str) -> (Option<&str>, &str) {
+    if let Some(at) = message.find(": ") {
+        let path = &message[..at];
+        let is_path = !path.is_empty()
+            && path
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_-.[]?".contains(c));
+        if is_path {
+            return (Some(path), &message[at + 2..]);
+        }
+    }
+    (None, message)
+}
+
+fn join(path: Option<&str>, name: &str) -> String {
+    match path {
+        Some(path) => format!("{path}.{name}"),
+        None => name.to_string(),
+    }
+}
+
+/// The last key of a field path: `steps[0].input.channel` -> `channel`.
+fn last_key(field: &str) -> &str {
+    let last = field.rsplit('.').next().unwrap_or(field);
+    last.split('[').next().unwrap_or(last)
+}
+
+/// Where a bad value sits: its line, the key holding it, and the block key that opens the
+/// line when the value is inside a flow mapping (`input: {event: X, channel: FAX}`).
+struct Holder {
+    line: usize,
+    key: String,
+    block_key: Option<String>,
+}
+
+/// The first `key: value` (value plain or quoted) at or after line `from`, within 200 lines.
+fn key_holding(text: &str, from: usize, value: &str) -> Option<Holder> {
+    let candidates = [
+        format!(": {value}"),
+        format!(": \"{value}\""),
+        format!(": '{value}'"),
+    ];
+    for (i, l) in text
+        .lines()
+        .enumerate()
+        .skip(from.saturating_sub(1))
+        .take(200)
+    {
+        for candidate in &candidates {
+            let mut search = 0;
+            while let Some(at) = l[search..].find(candidate.as_str()) {
+                let at = search + at;
+                search = at + 1;
+                let after = l[at + candidate.len()..].chars().next();
+                if after.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+                    continue; // a longer value that starts with this one
+                }
+                let before = &l[..at];
+                let key_start = before
+                    .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+                    .map_or(0, |k| k + 1);
+                let key = &before[key_start..];
+                if key.is_empty() {
+                    continue;
+                }
+                let opening = l.trim_start().trim_start_matches("- ");
+                let block_key = opening
+                    .find(':')
+                    .map(|k| &opening[..k])
+                    .filter(|k| {
+                        *k != key && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                    })
+                    .filter(|k| !k.is_empty())
+                    .map(str::to_string);
+                return Some(Holder {
+                    line: i + 1,
+                    key: key.to_string(),
+                    block_key,
+                });
+            }
+        }
+    }
+    None
+}
+
+/// The full path of the key holding a bad value, from serde_yaml's (possibly shorter) path.
+fn refine(path: Option<&str>, holder: &Holder) -> String {
+    let Some(path) = path else {
+        return holder.key.clone();
+    };
+    let names: Vec<&str> = path
+        .split('.')
+        .map(|segment| segment.split('[').next().unwrap_or(segment))
+        .collect();
+    if names.last() == Some(&holder.key.as_str()) {
+        return path.to_string();
+    }
+    match &holder.block_key {
+        Some(block) if !names.contains(&block.as_str()) => {
+            format!("{path}.{block}.{}", holder.key)
+        }
+        _ => format!("{path}.{}", holder.key),
     }
 }
 
@@ -212,6 +385,53 @@ pub fn line_of_key(text: &str, key: &str) -> Option<usize> {
                 .starts_with(&format!("{key}:"))
         })
         .map(|i| i + 1)
+}
+
+/// The 1-based first line of each item of the top-level `steps:` list.
+pub fn step_lines(text: &str) -> Vec<usize> {
+    let lines: Vec<&str> = text.lines().collect();
+    let Some(start) = lines.iter().position(|l| l.trim_end() == "steps:") else {
+        return Vec::new();
+    };
+    let mut indent = None;
+    let mut found = Vec::new();
+    for (i, line) in lines.iter().enumerate().skip(start + 1) {
+        let trimmed = line.trim_start();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let width = line.len() - trimmed.len();
+        if width == 0 && !trimmed.starts_with("- ") && trimmed != "-" {
+            break; // the next top-level key
+        }
+        if trimmed.starts_with("- ") || trimmed == "-" {
+            match indent {
+                None => {
+                    indent = Some(width);
+                    found.push(i + 1);
+                }
+                Some(w) if w == width => found.push(i + 1),
+                Some(_) => {}
+            }
+        }
+    }
+    found
+}
+
+/// The line of `key:` inside step `index` (or the step's first line).
+pub fn step_field_line(text: &str, starts: &[usize], index: usize, key: &str) -> Option<usize> {
+    let first = *starts.get(index)?;
+    let end = starts.get(index + 1).copied().unwrap_or(usize::MAX);
+    text.lines()
+        .enumerate()
+        .skip(first - 1)
+        .take_while(|(i, _)| i + 1 < end)
+        .find(|(_, l)| {
+            let t = l.trim_start().trim_start_matches("- ");
+            t.starts_with(&format!("{key}:"))
+        })
+        .map(|(i, _)| i + 1)
+        .or(Some(first))
 }
 
 #[cfg(test)]

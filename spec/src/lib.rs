@@ -7,7 +7,8 @@
 //! * [`invariants`]: named predicates over a [`System`];
 //! * [`engine`]: many conversations at once, with real deadlines on a timer queue;
 //! * [`rules`]: rule IDs (see `spec/RULES.md`) and the three rule sets;
-//! * [`scenarios`]: the worked cases of the sources as data.
+//! * [`scenarios`]: the worked cases of the sources as data;
+//! * [`limits`]: the limits every YAML input file is checked against before parsing.
 //!
 //! Left out: everything the rules do not read (message content, customer identity,
 //! agent selection and capacity); the RULES.md section "Scope" lists it.
@@ -17,6 +18,7 @@ pub mod conversation;
 pub mod engine;
 pub mod event;
 pub mod invariants;
+pub mod limits;
 pub mod rules;
 pub mod scenarios;
 pub mod sla;

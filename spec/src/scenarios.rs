@@ -7,9 +7,11 @@
 //! Left out: expected outputs. Those live with the tests and vectors, written from the
 //! sources, so that the code under test does not produce its own expectations.
 
-use crate::config::Config;
+use crate::config::{
+    line_of_key, step_field_line, step_lines, yaml_error, Config, ConfigError, MAX_TIME_MS,
+};
 use crate::event::{Input, Published, Reject};
-use crate::rules::RuleSet;
+use crate::rules::{Rule, RuleSet};
 use crate::system::System;
 use crate::types::*;
 use crate::Outcome;
@@ -100,18 +102,48 @@ impl Scenario {
         Ok((system, results))
     }
 
-    pub fn from_yaml(text: &str, origin: &str) -> Result<Scenario, crate::config::ConfigError> {
+    /// Parses and checks a scenario file: the limits before parsing (`limits`), then what
+    /// serde cannot check: known rule IDs, the configuration, times within the time domain
+    /// (`config::MAX_TIME_MS`). Errors name `origin`, the line and the field.
+    pub fn from_yaml(text: &str, origin: &str) -> Result<Scenario, ConfigError> {
+        crate::limits::check_text(text, origin)?;
         let scenario: Scenario =
-            serde_yaml::from_str(text).map_err(|e| crate::config::yaml_error(&e, text, origin))?;
-        scenario
-            .config
-            .validate()
-            .map_err(|invalid| crate::config::ConfigError {
-                origin: origin.to_string(),
-                line: crate::config::line_of_key(text, invalid.field),
-                field: Some(format!("config.{}", invalid.field)),
-                message: invalid.message,
-            })?;
+            serde_yaml::from_str(text).map_err(|e| yaml_error(&e, text, origin))?;
+        let error = |line: Option<usize>, field: String, message: String| ConfigError {
+            origin: origin.to_string(),
+            line,
+            field: Some(field),
+            message,
+        };
+        for id in &scenario.rules {
+            if Rule::from_id(id).is_none() {
+                return Err(error(
+                    line_of_key(text, "rules"),
+                    "rules".into(),
+                    format!("unknown rule ID `{id}` (see spec/RULES.md)"),
+                ));
+            }
+        }
+        scenario.config.validate().map_err(|invalid| {
+            error(
+                line_of_key(text, invalid.field),
+                format!("config.{}", invalid.field),
+                invalid.message,
+            )
+        })?;
+        let starts = step_lines(text);
+        for (i, step) in scenario.steps.iter().enumerate() {
+            if step.at_ms > MAX_TIME_MS {
+                return Err(error(
+                    step_field_line(text, &starts, i, "at_ms"),
+                    format!("steps[{i}].at_ms"),
+                    format!(
+                        "{} ms is past the time domain (times are at most 2^53 - 1 = {MAX_TIME_MS} ms)",
+                        step.at_ms
+                    ),
+                ));
+            }
+        }
         Ok(scenario)
     }
 }
