@@ -1118,7 +1118,8 @@ pub fn reject_rules(reject: Reject) -> &'static [&'static str] {
         | Reject::AgentAlreadyPresent
         | Reject::TimerNotArmed
         | Reject::CustomerGone
-        | Reject::VoiceSession => &[],
+        | Reject::VoiceSession
+        | Reject::TimeOutOfRange => &[],
     }
 }
 

@@ -8,7 +8,7 @@
 //! arrive as inputs: the bot asking for an agent, the controller ending a session), and
 //! voice call hold, which `140869657.md` keeps apart from conversation hold.
 
-use crate::config::Config;
+use crate::config::{deadline_after, Config};
 use crate::event::{Published, Reject, TaskView};
 use crate::rules::Rule;
 use crate::types::*;
@@ -263,7 +263,7 @@ impl Conversation {
 
     pub(crate) fn pause(&mut self, now_ms: u64, config: &Config, out: &mut Outcome, bus: &mut Bus) {
         out.rule(Rule::Conv03);
-        self.hold_deadline_ms = Some(now_ms + config.hold_ms);
+        self.hold_deadline_ms = Some(deadline_after(now_ms, config.hold_ms));
         bus.publish(out, Published::ConversationPaused);
         self.refresh_state(config, out, bus);
     }

@@ -184,6 +184,7 @@ impl<T: TimerQueue<TimerRef>> Engine<T> {
         out: &mut Vec<EngineEvent>,
     ) -> Result<(), EngineError> {
         self.advance_into(now_ms, out)?;
+        let mut opened = false;
         if let std::collections::hash_map::Entry::Vacant(entry) =
             self.conversations.entry(conversation)
         {
@@ -194,12 +195,19 @@ impl<T: TimerQueue<TimerRef>> Engine<T> {
                 system: System::new(),
                 armed: Vec::new(),
             });
+            opened = true;
         }
         self.step(conversation, input, now_ms, out)
-            .map_err(|reject| EngineError::Rejected {
-                conversation,
-                input,
-                reject,
+            .map_err(|reject| {
+                // A first SESSION_STARTED that is rejected (TIME_OUT_OF_RANGE) opens nothing.
+                if opened {
+                    self.conversations.remove(&conversation);
+                }
+                EngineError::Rejected {
+                    conversation,
+                    input,
+                    reject,
+                }
             })
     }
 

@@ -390,6 +390,10 @@ pub enum Reject {
     NotClosing,
     /// HOUSEKEEPING_DONE while a task is still open (a transferring agent's wrap-up).
     TasksStillOpen,
+    /// The input's time plus the longest configured duration is past the time domain
+    /// (`config::MAX_TIME_MS`, 2^53 - 1 ms), or overflows: a deadline it could arm would not
+    /// be exact. Checked before every other guard; a timer's fire is never refused for it.
+    TimeOutOfRange,
 }
 
 impl fmt::Display for Reject {

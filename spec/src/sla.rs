@@ -10,7 +10,7 @@
 //! Left out: threshold actions other than the last (colour changes, pop-ups, reminders
 //! are the UI's and the bot's; we publish the crossing and the level).
 
-use crate::config::Config;
+use crate::config::{deadline_after, Config};
 use crate::conversation::{Bus, Conversation};
 use crate::event::Published;
 use crate::rules::{Deviation, Rule, RuleSet};
@@ -40,11 +40,21 @@ impl SlaTimer {
         timer
     }
 
+    /// `started + duration * level / 100` (integer division), then `started + duration`
+    /// (SLA-23). The level's share is computed as `d / 100 * p + d % 100 * p / 100`, the
+    /// same value without the overflow of `d * p`; the sum never wraps (`deadline_after`).
     fn deadline_for(&self, thresholds: &[u8]) -> u64 {
-        match thresholds.get(self.next_level as usize) {
-            Some(&pct) => self.started_ms + self.duration_ms * u64::from(pct) / 100,
-            None => self.started_ms + self.duration_ms,
-        }
+        let d = self.duration_ms;
+        let offset = match thresholds.get(self.next_level as usize) {
+            Some(&pct) => {
+                let p = u64::from(pct);
+                (d / 100)
+                    .saturating_mul(p)
+                    .saturating_add(d % 100 * p / 100)
+            }
+            None => d,
+        };
+        deadline_after(self.started_ms, offset)
     }
 }
 

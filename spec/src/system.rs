@@ -225,7 +225,8 @@ impl System {
         Ok(())
     }
 
-    /// Applies `input` in place: guards first, then the owning machine, then the bus.
+    /// Applies `input` in place: guards first (the time domain, then [`System::check`]),
+    /// then the owning machine, then the bus.
     pub fn apply(
         &mut self,
         input: &Input,
@@ -234,6 +235,17 @@ impl System {
         rules: RuleSet,
         out: &mut Outcome,
     ) -> Result<(), Reject> {
+        // The time domain first (conformance/FORMAT.md, "Time"): every deadline this step
+        // can arm is `now_ms` plus at most the longest configured duration, so when that sum
+        // is within MAX_TIME_MS no deadline is wrapped or inexact. A timer's fire is exempt:
+        // a timer once armed must fire, and what it arms saturates rather than wraps.
+        if !matches!(input, Input::TimerFired { .. })
+            && now_ms
+                .checked_add(config.longest_duration_ms())
+                .is_none_or(|latest| latest > crate::config::MAX_TIME_MS)
+        {
+            return Err(Reject::TimeOutOfRange);
+        }
         self.check(input, config)?;
         let mut bus = Bus::default();
         let System {

@@ -8,7 +8,7 @@
 //! other than "the queue" of this conversation, priorities, MRD capacity, OUTBOUND tasks,
 //! and voice-call routing, which the CTI side owns.
 
-use crate::config::Config;
+use crate::config::{deadline_after, Config};
 use crate::conversation::{Bus, Conversation};
 use crate::event::{Published, Reject, TaskView};
 use crate::rules::{Deviation, Rule, RuleSet};
@@ -278,7 +278,7 @@ impl TaskBook {
             kind,
             session,
             task: None,
-            ttl_deadline_ms: Some(now_ms + config.request_ttl_ms),
+            ttl_deadline_ms: Some(deadline_after(now_ms, config.request_ttl_ms)),
             ttl_expired: false,
         });
         self.enqueue(direction, out, bus);
@@ -332,7 +332,7 @@ impl TaskBook {
         let task = self.task_mut(id);
         task.agent = Some(agent);
         task.medias[0].state = MediaState::Reserved;
-        task.rona_deadline_ms = Some(now_ms + config.rona_ms);
+        task.rona_deadline_ms = Some(deadline_after(now_ms, config.rona_ms));
         bus.publish(out, Published::AgentReserved { agent, task: id });
         self.publish_task(id, out, bus);
     }
@@ -409,7 +409,7 @@ impl TaskBook {
         task.wrap_up_reason = ReasonCode::Transferred;
         if config.wrap_up_enabled {
             task.state = TaskState::WrapUp;
-            task.wrap_up_deadline_ms = Some(now_ms + config.wrap_up_ms);
+            task.wrap_up_deadline_ms = Some(deadline_after(now_ms, config.wrap_up_ms));
         } else {
             close(task, ReasonCode::Transferred);
         }
@@ -458,7 +458,7 @@ impl TaskBook {
             Direction::DirectTransfer,
             TaskMode::Agent,
         );
-        self.task_mut(id).rona_deadline_ms = Some(now_ms + config.rona_ms);
+        self.task_mut(id).rona_deadline_ms = Some(deadline_after(now_ms, config.rona_ms));
         self.request = Some(Request {
             kind: RequestKind::NamedTransfer,
             session,
@@ -694,7 +694,7 @@ impl TaskBook {
                     out.rule(Rule::Task16);
                     let task = self.task_mut(id);
                     task.state = TaskState::WrapUp;
-                    task.wrap_up_deadline_ms = Some(now_ms + config.wrap_up_ms);
+                    task.wrap_up_deadline_ms = Some(deadline_after(now_ms, config.wrap_up_ms));
                     self.publish_task(id, out, bus);
                 }
             }
