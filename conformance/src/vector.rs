@@ -4,17 +4,23 @@
 //! with the published events expected in order, or the expected rejection, and optionally
 //! the observable state expected after it.
 //!
-//! Reading checks what serde cannot (one of `input`/`advance`, time order, known rule
-//! IDs, id = file name) and names the file, line and field of every problem.
+//! Reading checks the limits of `spec/src/limits.rs` before parsing, then what serde cannot
+//! (one of `input`/`advance`, time order and the time domain, known rule IDs, id = file
+//! name, unique ids, no input while a timer is due, by replaying the steps on the
+//! reference) and names the file, line and field of every problem.
 //! Left out: comments and anchors survive nowhere; vectors are generated, never edited.
 
+use crate::reference::{DriveError, Reference};
 use crate::suite::Suite;
 use crate::yaml::{flow, scalar};
-use cxspec_spec::config::{line_of_key, yaml_error, ConfigError};
+use cxspec_spec::config::{
+    line_of_key, step_field_line, step_lines, yaml_error, ConfigError, MAX_TIME_MS,
+};
 use cxspec_spec::{
     Config, ConversationState, Input, Published, Reject, Rule, RuleSet, TaskView, TimerKey,
 };
 use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -198,49 +204,50 @@ fn error(
     }
 }
 
-/// The 1-based first line of each item of the top-level `steps:` list.
-fn step_lines(text: &str) -> Vec<usize> {
-    let lines: Vec<&str> = text.lines().collect();
-    let Some(start) = lines.iter().position(|l| l.trim_end() == "steps:") else {
-        return Vec::new();
-    };
-    let mut indent = None;
+fn past_the_domain(ms: u64) -> String {
+    format!("{ms} ms is past the time domain (times and deadlines are at most 2^53 - 1 = {MAX_TIME_MS} ms)")
+}
+
+/// Every `deadline_ms` a step states, with its field path below the step: in the events of
+/// other components, the expected events, and the expected timers.
+fn step_deadlines(step: &Step) -> Vec<(String, u64)> {
     let mut found = Vec::new();
-    for (i, line) in lines.iter().enumerate().skip(start + 1) {
-        let trimmed = line.trim_start();
-        if trimmed.is_empty() || trimmed.starts_with('#') {
-            continue;
+    // Read from the serialized event, so that no list of event types needs keeping here.
+    let deadline_of = |event: &Published| match serde_yaml::to_value(event) {
+        Ok(serde_yaml::Value::Mapping(map)) => map
+            .get(serde_yaml::Value::from("deadline_ms"))
+            .and_then(serde_yaml::Value::as_u64),
+        _ => None,
+    };
+    for (j, event) in step.events.iter().enumerate() {
+        if let Some(d) = deadline_of(event) {
+            found.push((format!("events[{j}].deadline_ms"), d));
         }
-        let width = line.len() - trimmed.len();
-        if width == 0 && !trimmed.starts_with("- ") && trimmed != "-" {
-            break; // the next top-level key
+    }
+    for (j, event) in step.expect.published.iter().enumerate() {
+        if let Some(d) = deadline_of(event) {
+            found.push((format!("expect.published[{j}].deadline_ms"), d));
         }
-        if trimmed.starts_with("- ") || trimmed == "-" {
-            match indent {
-                None => {
-                    indent = Some(width);
-                    found.push(i + 1);
-                }
-                Some(w) if w == width => found.push(i + 1),
-                Some(_) => {}
-            }
-        }
+    }
+    let timers = step.expect.state.as_ref().and_then(|s| s.timers.as_ref());
+    for (j, timer) in timers.into_iter().flatten().enumerate() {
+        found.push((
+            format!("expect.state.timers[{j}].deadline_ms"),
+            timer.deadline_ms,
+        ));
     }
     found
 }
 
-/// The line of `key:` inside step `index` (or the step's first line).
-fn step_field_line(text: &str, starts: &[usize], index: usize, key: &str) -> Option<usize> {
+/// The first line of step `index` that contains `needle` (or the step's first line).
+fn step_line_containing(text: &str, starts: &[usize], index: usize, needle: &str) -> Option<usize> {
     let first = *starts.get(index)?;
     let end = starts.get(index + 1).copied().unwrap_or(usize::MAX);
     text.lines()
         .enumerate()
         .skip(first - 1)
         .take_while(|(i, _)| i + 1 < end)
-        .find(|(_, l)| {
-            let t = l.trim_start().trim_start_matches("- ");
-            t.starts_with(&format!("{key}:"))
-        })
+        .find(|(_, l)| l.contains(needle))
         .map(|(i, _)| i + 1)
         .or(Some(first))
 }
@@ -248,6 +255,8 @@ fn step_field_line(text: &str, starts: &[usize], index: usize, key: &str) -> Opt
 impl Vector {
     /// Parses and checks a vector; `origin` names it in errors (usually its path).
     pub fn from_yaml(text: &str, origin: &str) -> Result<Vector, VectorError> {
+        // Size, line length and nesting before serde_yaml sees the text (spec/src/limits.rs).
+        cxspec_spec::limits::check_text(text, origin)?;
         let vector: Vector =
             serde_yaml::from_str(text).map_err(|e| yaml_error(&e, text, origin))?;
         vector.check(text, origin)?;
@@ -324,6 +333,9 @@ impl Vector {
                 }
                 (Some(_), false) | (None, true) => {}
             }
+            if step.at_ms > MAX_TIME_MS {
+                return Err(at("at_ms", past_the_domain(step.at_ms)));
+            }
             if step.at_ms < previous_ms {
                 return Err(at(
                     "at_ms",
@@ -350,20 +362,56 @@ impl Vector {
                     return Err(at("reject", "a rejected input publishes nothing".into()));
                 }
             }
+            for (field, deadline_ms) in step_deadlines(step) {
+                if deadline_ms > MAX_TIME_MS {
+                    let needle = format!("deadline_ms: {deadline_ms}");
+                    return Err(error(
+                        origin,
+                        step_line_containing(text, &starts, i, &needle),
+                        &format!("steps[{i}].{field}"),
+                        past_the_domain(deadline_ms),
+                    ));
+                }
+            }
+        }
+        self.replay(text, origin, &starts)
+    }
+
+    /// Replays the steps on the reference under the vector's own rule set, to find what
+    /// only a run shows: an input at a time when an armed timer is already due (FORMAT.md,
+    /// "Time": every vector advances the clock first), or an advance the reference cannot
+    /// make. Such a vector is malformed, not a divergence of the implementation under test.
+    /// Component vectors leave out only rejected inputs, which change nothing, so the
+    /// replay reaches the same timers as the system run they were cut from.
+    fn replay(&self, text: &str, origin: &str, starts: &[usize]) -> Result<(), VectorError> {
+        let mut reference = Reference::new(self.config.clone(), self.rule_set);
+        for (i, step) in self.steps.iter().enumerate() {
+            let driven = match &step.input {
+                Some(input) => reference.apply(step.at_ms, input).map(|_| ()),
+                None => reference.advance(step.at_ms).map(|_| ()),
+            };
+            if let Err(DriveError(message)) = driven {
+                return Err(error(
+                    origin,
+                    step_field_line(text, starts, i, "at_ms"),
+                    &format!("steps[{i}].at_ms"),
+                    message,
+                ));
+            }
         }
         Ok(())
     }
 
     /// Reads one vector file; also checks that the id is the file name and the suite the
-    /// directory, when the directory is named after a suite.
+    /// directory, when the directory is named after a suite. Only a regular file within the
+    /// limits of `spec/src/limits.rs` is read: a FIFO or device is refused unopened.
     pub fn load(path: &Path) -> Result<Vector, VectorError> {
+        Vector::load_text(path).map(|(vector, _)| vector)
+    }
+
+    fn load_text(path: &Path) -> Result<(Vector, String), VectorError> {
         let origin = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
-            origin: origin.clone(),
-            line: None,
-            field: None,
-            message: e.to_string(),
-        })?;
+        let text = cxspec_spec::limits::read_file(path)?;
         let vector = Vector::from_yaml(&text, &origin)?;
         let stem = path
             .file_stem()
@@ -392,21 +440,69 @@ impl Vector {
                 ));
             }
         }
-        Ok(vector)
+        Ok((vector, text))
     }
 }
 
-/// Every `*.yaml` under `dir`, sorted by path so that runs are reproducible.
+fn is_yaml(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "yaml" || e == "yml")
+}
+
+/// Every `*.yaml` and `*.yml` under `dir`, sorted by path so that runs are reproducible.
+///
+/// Symbolic links are followed, to directories and to files, but each directory and each
+/// file is visited once, by its canonical path: a link loop ends, and a file reachable by
+/// two names is listed once, by the name met first (the real tree before any link, links
+/// in path order). Entries that are not regular files (a FIFO, socket or device named
+/// `*.yaml`, a dangling link) are listed too, so that loading reports each by name instead
+/// of skipping it silently; nothing here opens a file.
 pub fn find_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut found = Vec::new();
+    let mut seen_dirs = BTreeSet::new();
+    let mut seen_files = BTreeSet::new();
+    seen_dirs.insert(dir.canonicalize()?);
     let mut pending = vec![dir.to_path_buf()];
-    while let Some(d) = pending.pop() {
-        for entry in std::fs::read_dir(&d)? {
-            let path = entry?.path();
-            if path.is_dir() {
-                pending.push(path);
-            } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
-                found.push(path);
+    let mut links = BTreeSet::new();
+    loop {
+        while let Some(d) = pending.pop() {
+            let mut entries = std::fs::read_dir(&d)?
+                .map(|entry| entry.map(|e| e.path()))
+                .collect::<std::io::Result<Vec<_>>>()?;
+            entries.sort();
+            for path in entries {
+                let kind = std::fs::symlink_metadata(&path)?.file_type();
+                if kind.is_symlink() {
+                    links.insert(path);
+                } else if kind.is_dir() {
+                    if seen_dirs.insert(path.canonicalize()?) {
+                        pending.push(path);
+                    }
+                } else if is_yaml(&path) && seen_files.insert(path.canonicalize()?) {
+                    found.push(path);
+                }
+            }
+        }
+        // The real tree is walked; follow the first link not yet followed.
+        let Some(link) = links.pop_first() else {
+            break;
+        };
+        let target = link.canonicalize();
+        match (std::fs::metadata(&link), target) {
+            (Ok(meta), Ok(target)) if meta.is_dir() => {
+                if seen_dirs.insert(target) {
+                    pending.push(link);
+                }
+            }
+            (Ok(_), Ok(target)) => {
+                if is_yaml(&link) && seen_files.insert(target) {
+                    found.push(link);
+                }
+            }
+            // Dangling, or a loop of links: load reports it when it is named like a vector.
+            (Err(_), _) | (_, Err(_)) => {
+                if is_yaml(&link) {
+                    found.push(link);
+                }
             }
         }
     }
@@ -415,6 +511,8 @@ pub fn find_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
 }
 
 /// Loads every vector under `dir`: the good ones, and one error per malformed file.
+/// Ids are unique within a suite: a second file with an id already loaded is malformed,
+/// and its error names both files.
 pub fn load_dir(dir: &Path) -> Result<(Vec<Vector>, Vec<VectorError>), VectorError> {
     let files = find_files(dir).map_err(|e| ConfigError {
         origin: dir.display().to_string(),
@@ -424,9 +522,26 @@ pub fn load_dir(dir: &Path) -> Result<(Vec<Vector>, Vec<VectorError>), VectorErr
     })?;
     let mut vectors = Vec::new();
     let mut errors = Vec::new();
+    let mut first_of: BTreeMap<(Suite, String), PathBuf> = BTreeMap::new();
     for path in files {
-        match Vector::load(&path) {
-            Ok(v) => vectors.push(v),
+        match Vector::load_text(&path) {
+            Ok((v, text)) => match first_of.get(&(v.suite, v.id.clone())) {
+                Some(first) => errors.push(error(
+                    &path.display().to_string(),
+                    line_of_key(&text, "id"),
+                    "id",
+                    format!(
+                        "duplicate id `{}` in suite `{}`: {} has it too (ids are unique within a suite)",
+                        v.id,
+                        v.suite,
+                        first.display()
+                    ),
+                )),
+                None => {
+                    first_of.insert((v.suite, v.id.clone()), path);
+                    vectors.push(v);
+                }
+            },
             Err(e) => errors.push(e),
         }
     }
