@@ -94,6 +94,10 @@ pub struct ConformArgs {
     /// Time an adapter has to answer one request.
     #[arg(long, default_value_t = 10_000)]
     step_timeout_ms: u64,
+    /// Fail a step whose vector states the state when the adapter reports none (see the
+    /// summary's "checks exercised" for what a run compared).
+    #[arg(long)]
+    require_state: bool,
     /// The longest reply line an adapter may write, in bytes; a longer one is an adapter error.
     #[arg(long, default_value_t = DEFAULT_MAX_REPLY_BYTES)]
     max_reply_bytes: usize,
@@ -265,6 +269,7 @@ fn mutate(dir: &Path, adapter: Option<&str>, jobs: usize, output: Option<&Path>)
                 step_timeout_ms: 10_000,
                 max_reply_bytes: DEFAULT_MAX_REPLY_BYTES,
                 mutant: None,
+                require_state: false,
             };
             let refs: Vec<&cxspec_conformance::vector::Vector> = vectors.iter().collect();
             match mutation::run_adapter(&refs, command, &options) {
@@ -340,6 +345,7 @@ pub fn run(args: ConformArgs) -> ExitCode {
         step_timeout_ms: args.step_timeout_ms,
         max_reply_bytes: args.max_reply_bytes,
         mutant: args.mutant.clone(),
+        require_state: args.require_state,
     };
     let results = runner::run(&selected, &target, &options);
     let run = Run {

@@ -67,6 +67,7 @@ fn each_broken_adapter_gets_an_error_verdict_and_the_run_goes_on() {
             step_timeout_ms: 700,
             max_reply_bytes: cxspec_conformance::framing::DEFAULT_MAX_REPLY_BYTES,
             mutant: None,
+            require_state: false,
         };
         let results = run(&refs, &Target::Adapter(broken_adapter(&dir, how)), &options);
         assert_eq!(results.len(), 3, "{how}: every case has a verdict");
@@ -92,6 +93,7 @@ fn each_broken_adapter_gets_an_error_verdict_and_the_run_goes_on() {
             step_timeout_ms: 2_000,
             max_reply_bytes: cxspec_conformance::framing::DEFAULT_MAX_REPLY_BYTES,
             mutant: None,
+            require_state: false,
         },
     );
     let Verdict::Error { message, .. } = &results[0].verdict else {
@@ -116,6 +118,7 @@ fn a_missing_adapter_program_is_an_error_not_a_panic() {
             step_timeout_ms: 2_000,
             max_reply_bytes: cxspec_conformance::framing::DEFAULT_MAX_REPLY_BYTES,
             mutant: None,
+            require_state: false,
         },
     );
     assert!(

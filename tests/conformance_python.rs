@@ -25,6 +25,7 @@ fn options(mutant: Option<&str>) -> Options {
         step_timeout_ms: 20_000,
         max_reply_bytes: cxspec_conformance::framing::DEFAULT_MAX_REPLY_BYTES,
         mutant: mutant.map(str::to_string),
+        require_state: false,
     }
 }
 

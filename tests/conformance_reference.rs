@@ -21,6 +21,7 @@ fn options(rules: Option<RuleSet>) -> Options {
         step_timeout_ms: 20_000,
         max_reply_bytes: cxspec_conformance::framing::DEFAULT_MAX_REPLY_BYTES,
         mutant: None,
+        require_state: false,
     }
 }
 

@@ -237,7 +237,14 @@ fn reply(
                 .collect(),
         ),
         state: Some(state),
-        rules: Some(rules.iter().map(|r| r.id().to_string()).collect()),
+        // The rules of the suite's own component, as a vector's step lists them.
+        rules: Some(
+            rules
+                .iter()
+                .filter(|r| suite.rule_prefix().is_none_or(|p| r.id().starts_with(p)))
+                .map(|r| r.id().to_string())
+                .collect(),
+        ),
         ..Reply::ok()
     }
 }

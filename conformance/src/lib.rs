@@ -10,7 +10,8 @@
 //!   (`conformance/PROTOCOL.md`), its client and the reference served over it;
 //! * [`framing`], [`process`]: replies bounded and matched to their requests, and adapter
 //!   processes ended as a whole process group, whatever happens;
-//! * [`runner`], [`report`]: running vectors and reporting verdicts;
+//! * [`runner`], [`diff`], [`report`]: running vectors, comparing replies field by field,
+//!   and reporting verdicts;
 //! * [`coverage`]: rule IDs against vectors and written exemptions;
 //! * [`mutation`]: the mutation run that shows the vectors catch broken rules;
 //! * [`output`]: atomic file output, for every file the command line writes.
@@ -21,6 +22,7 @@
 
 pub mod adapter;
 pub mod coverage;
+pub mod diff;
 pub mod framing;
 pub mod generate;
 pub mod mutation;

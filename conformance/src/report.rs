@@ -2,7 +2,7 @@
 //! case as expected against actual), JSON, and JUnit XML for CI dashboards. Each lists the
 //! cases executed, the cases skipped and why, and the vector files that could not be read.
 
-use crate::runner::{CaseResult, Verdict};
+use crate::runner::{CaseResult, Checks, Verdict};
 use crate::vector::VectorError;
 use serde_json::json;
 use std::fmt::Write as _;
@@ -69,19 +69,35 @@ pub fn human(run: &Run) -> String {
                     );
                 }
                 let _ = writeln!(s, "      {} differ:", d.what);
+                for line in &d.differences {
+                    let _ = writeln!(s, "      ! {line}");
+                }
                 let width = d.expected.len().max(d.actual.len());
                 for i in 0..width {
                     let e = d.expected.get(i).map_or("-", |x| x.as_str());
                     let a = d.actual.get(i).map_or("-", |x| x.as_str());
-                    let mark = if e == a { " " } else { "!" };
-                    let _ = writeln!(s, "      {mark} expected: {e}");
-                    let _ = writeln!(s, "      {mark} actual:   {a}");
+                    let _ = writeln!(s, "        expected: {e}");
+                    let _ = writeln!(s, "        actual:   {a}");
+                }
+                if d.what == "published" {
+                    let _ = writeln!(s, "        expected JSON: {}", d.expected_json);
+                    let _ = writeln!(s, "        actual JSON:   {}", d.actual_json);
                 }
                 for dev in &d.deviations {
-                    let _ = writeln!(s, "      deviation {dev}");
+                    let _ = writeln!(s, "      would be explained by: {dev}");
                 }
             }
         }
+    }
+    for r in run.results {
+        if let Some(note) = &r.rules_note {
+            let _ = writeln!(s, "NOTE  {}/{} {note}", r.suite, r.id);
+        }
+    }
+    let checks = total_checks(run.results);
+    let _ = writeln!(s, "\nchecks exercised ({} steps run):", checks.steps);
+    for line in checks_lines(&checks) {
+        let _ = writeln!(s, "  {line}");
     }
     let (pass, fail, error, skip) = counts(run.results);
     let checked = run.results.iter().filter(|r| r.state_checked > 0).count();
@@ -95,8 +111,46 @@ pub fn human(run: &Run) -> String {
     s
 }
 
+fn total_checks(results: &[CaseResult]) -> Checks {
+    let mut total = Checks::default();
+    for r in results {
+        total.add(&r.checks);
+    }
+    total
+}
+
+/// One line per check: how many steps it was compared in, with a warning where a vector
+/// states something the implementation never reported.
+fn checks_lines(checks: &Checks) -> Vec<String> {
+    let mut lines = vec![
+        format!("published  compared in {} steps", checks.published),
+        format!(
+            "reject     compared in {} steps ({} of them expect a rejection)",
+            checks.reject, checks.rejections_expected
+        ),
+    ];
+    for (field, (stated, compared)) in &checks.state {
+        let warn = if *compared == 0 && *stated > 0 {
+            "  WARNING: never reported by the implementation (--require-state makes this fail)"
+        } else if compared < stated {
+            "  (not reported in some steps)"
+        } else {
+            ""
+        };
+        lines.push(format!(
+            "state.{field:<12} compared in {compared} of the {stated} steps that state it{warn}"
+        ));
+    }
+    lines.push(format!(
+        "rules      reported in {} of {} steps (compared as a warning: NOTE lines)",
+        checks.rules_reported, checks.steps
+    ));
+    lines
+}
+
 pub fn json(run: &Run) -> String {
     let (pass, fail, error, skip) = counts(run.results);
+    let checks = total_checks(run.results);
     let cases: Vec<serde_json::Value> = run
         .results
         .iter()
@@ -105,6 +159,9 @@ pub fn json(run: &Run) -> String {
                 "suite": r.suite, "id": r.id, "title": r.title, "rules": r.rules,
                 "state_checked_steps": r.state_checked,
             });
+            if let Some(note) = &r.rules_note {
+                case["rules_note"] = json!(note);
+            }
             match &r.verdict {
                 Verdict::Pass => case["verdict"] = json!("pass"),
                 Verdict::Skip(why) => {
@@ -121,7 +178,9 @@ pub fn json(run: &Run) -> String {
                     case["divergence"] = json!({
                         "step": d.step, "stimulus": d.stimulus, "rules": d.rules,
                         "actual_rules": d.actual_rules, "what": d.what,
-                        "expected": d.expected, "actual": d.actual, "deviations": d.deviations,
+                        "expected": d.expected_json, "actual": d.actual_json,
+                        "expected_text": d.expected, "actual_text": d.actual,
+                        "differences": d.differences, "explained_by": d.deviations,
                     });
                 }
             }
@@ -132,6 +191,11 @@ pub fn json(run: &Run) -> String {
         "target": run.target,
         "rules": run.rules,
         "summary": {"executed": pass + fail + error, "passed": pass, "failed": fail, "errors": error, "skipped": skip, "filtered": run.filtered.len(), "malformed": run.malformed.len()},
+        "checks": {
+            "steps": checks.steps, "published": checks.published, "reject": checks.reject,
+            "rejections_expected": checks.rejections_expected, "rules_reported": checks.rules_reported,
+            "state": checks.state.iter().map(|(f, (stated, compared))| (f.clone(), json!({"stated": stated, "compared": compared}))).collect::<serde_json::Map<_, _>>(),
+        },
         "cases": cases,
         "filtered": run.filtered.iter().map(|(id, why)| json!({"case": id, "reason": why})).collect::<Vec<_>>(),
         "malformed": run.malformed.iter().map(|e| json!({"file": e.origin, "line": e.line, "field": e.field, "message": e.message})).collect::<Vec<_>>(),
@@ -208,6 +272,9 @@ pub fn junit(run: &Run) -> String {
                         "{}\nstep {}: {}\n{} differ\n",
                         r.title, d.step, d.stimulus, d.what
                     );
+                    for line in &d.differences {
+                        body.push_str(&format!("! {line}\n"));
+                    }
                     for e in &d.expected {
                         body.push_str(&format!("expected: {e}\n"));
                     }
@@ -215,7 +282,7 @@ pub fn junit(run: &Run) -> String {
                         body.push_str(&format!("actual:   {a}\n"));
                     }
                     for dev in &d.deviations {
-                        body.push_str(&format!("deviation {dev}\n"));
+                        body.push_str(&format!("would be explained by: {dev}\n"));
                     }
                     let _ = writeln!(
                         s,

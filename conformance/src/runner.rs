@@ -34,6 +34,8 @@ pub struct Options {
     /// The longest reply line an adapter may write (PROTOCOL.md, "Limits").
     pub max_reply_bytes: usize,
     pub mutant: Option<String>,
+    /// A step whose vector states a state, answered without `state`, fails.
+    pub require_state: bool,
 }
 
 impl Default for Options {
@@ -45,6 +47,7 @@ impl Default for Options {
             step_timeout_ms: limits.step_timeout_ms,
             max_reply_bytes: limits.max_reply_bytes,
             mutant: None,
+            require_state: false,
         }
     }
 }
@@ -69,9 +72,16 @@ pub struct Divergence {
     pub actual_rules: Vec<String>,
     /// `published`, `reject` or `state.<field>`.
     pub what: String,
+    /// What was expected and what came, one line per event (or one for a rejection or a
+    /// state field), as people read them.
     pub expected: Vec<String>,
     pub actual: Vec<String>,
-    /// Deviations of the sources that read the step's rules differently.
+    /// The same, as the JSON the vector and the adapter hold.
+    pub expected_json: Value,
+    pub actual_json: Value,
+    /// Each difference, field by field (`diff.rs`): what a reader looks at first.
+    pub differences: Vec<String>,
+    /// Deviations or rule sets of the sources that give exactly the actual reply here.
     pub deviations: Vec<String>,
 }
 
@@ -86,6 +96,39 @@ pub enum Verdict {
     Skip(String),
 }
 
+/// What a case compared, so that a run can say which checks it exercised: an adapter that
+/// never reports `state` passes vectors without their state ever being compared.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Checks {
+    /// Steps run (replies received).
+    pub steps: usize,
+    /// Steps whose published events were compared.
+    pub published: usize,
+    /// Steps whose rejection was compared, and of those, steps where one was expected.
+    pub reject: usize,
+    pub rejections_expected: usize,
+    /// Per state field (`conversation`, `tasks`, `timers`, ...): steps where the vector
+    /// states it, and steps where it was compared.
+    pub state: std::collections::BTreeMap<String, (usize, usize)>,
+    /// Steps where the implementation reported the rules it applied.
+    pub rules_reported: usize,
+}
+
+impl Checks {
+    pub fn add(&mut self, other: &Checks) {
+        self.steps += other.steps;
+        self.published += other.published;
+        self.reject += other.reject;
+        self.rejections_expected += other.rejections_expected;
+        for (field, (stated, compared)) in &other.state {
+            let entry = self.state.entry(field.clone()).or_default();
+            entry.0 += stated;
+            entry.1 += compared;
+        }
+        self.rules_reported += other.rules_reported;
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct CaseResult {
     pub id: String,
@@ -95,6 +138,10 @@ pub struct CaseResult {
     pub verdict: Verdict,
     /// Steps whose stated state could be compared (the adapter reported state).
     pub state_checked: usize,
+    pub checks: Checks,
+    /// The first step whose reported rules differ from the vector's (a warning, never a
+    /// failure: rules are informative, but a missing one shows where it is first missed).
+    pub rules_note: Option<String>,
 }
 
 fn event_text(value: &Value) -> String {
@@ -104,13 +151,12 @@ fn event_text(value: &Value) -> String {
     }
 }
 
-/// The deviations that touch `rules` and on which the rule set run (`asked`) and the
-/// vector's (`expected`) disagree; all that touch `rules` when the run asks for none.
-fn deviations_of(rules: &[String], expected: RuleSet, asked: Option<RuleSet>) -> Vec<String> {
+/// The deviations between `expected` and `other` that touch `rules`.
+fn deviations_between(rules: &[String], expected: RuleSet, other: RuleSet) -> Vec<String> {
     Deviation::ALL
         .iter()
         .filter(|d| rules.iter().any(|r| r == d.rule().id()))
-        .filter(|d| asked.is_none_or(|a| a.has(**d) != expected.has(**d)))
+        .filter(|d| other.has(**d) != expected.has(**d))
         .map(|d| {
             let sets: Vec<&str> = RuleSet::ALL
                 .iter()
@@ -128,15 +174,78 @@ fn deviations_of(rules: &[String], expected: RuleSet, asked: Option<RuleSet>) ->
         .collect()
 }
 
-/// Sorts timer lists so that they compare as sets: the protocol fixes no order for them.
-fn normalize_state(field: &str, value: &Value) -> Value {
-    match (field, value) {
-        ("timers", Value::Array(items)) => {
-            let mut items: Vec<Value> = items.clone();
+/// The rule sets (and their deviations touching the step's `rules`) under which the
+/// reference itself gives `actual` at step `index`: only those can explain the divergence.
+/// The vector's inputs are replayed on the reference under each other rule set.
+fn explaining_deviations(
+    vector: &Vector,
+    index: usize,
+    rules: &[String],
+    expected: RuleSet,
+    actual: &Reply,
+) -> Vec<String> {
+    let mut found = Vec::new();
+    for &other in RuleSet::ALL.iter().filter(|r| **r != expected) {
+        let mut reference = ReferenceAdapter::new(Some(other));
+        reference.offer_mutants = false;
+        let reset = reference.handle(&Request::Reset {
+            id: vector.id.clone(),
+            suite: vector.suite,
+            rule_set: other,
+            config: vector.config.clone(),
+            mutant: None,
+        });
+        if !reset.ok {
+            continue;
+        }
+        let mut reply = None;
+        for step in &vector.steps[..=index] {
+            reply = Some(reference.handle(&step_request(step)));
+        }
+        let Some(reply) = reply else { continue };
+        let published = |r: &Reply| Value::Array(r.published.clone().unwrap_or_default());
+        if reply.ok
+            && reply.reject == actual.reject
+            && crate::diff::same(&published(&reply), &published(actual))
+        {
+            let mut touching = deviations_between(rules, expected, other);
+            if touching.is_empty() {
+                touching.push(format!(
+                    "the `{other}` rule set gives this reply (its deviations from `{expected}` do not name the step's rules)"
+                ));
+            }
+            found.extend(touching);
+        }
+    }
+    found.sort();
+    found.dedup();
+    found
+}
+
+/// The protocol request for a vector step.
+pub fn step_request(step: &crate::vector::Step) -> Request {
+    match &step.input {
+        Some(input) => Request::Apply {
+            at_ms: step.at_ms,
+            input: *input,
+            events: step.events.clone(),
+        },
+        None => Request::Advance {
+            to_ms: step.at_ms,
+            events: step.events.clone(),
+        },
+    }
+}
+
+/// A state field in canonical form; timer lists sorted, so that they compare as sets (the
+/// protocol fixes no order for them).
+fn canonical_state(field: &str, value: &Value) -> Value {
+    match (field, crate::diff::canonical(value)) {
+        ("timers", Value::Array(mut items)) => {
             items.sort_by_key(|v| v.to_string());
             Value::Array(items)
         }
-        _ => value.clone(),
+        (_, v) => v,
     }
 }
 
@@ -147,7 +256,21 @@ pub fn run_case(
     rules: Option<RuleSet>,
     mutant: Option<&str>,
 ) -> CaseResult {
-    let mut result = compare_steps(imp, vector, rules, mutant);
+    let options = Options {
+        rules,
+        mutant: mutant.map(str::to_string),
+        ..Options::default()
+    };
+    run_case_with(imp, vector, &options)
+}
+
+/// Runs one case with the run's options (rule set, mutant, `require_state`).
+pub fn run_case_with(
+    imp: &mut dyn Implementation,
+    vector: &Vector,
+    options: &Options,
+) -> CaseResult {
+    let mut result = compare_steps(imp, vector, options);
     if matches!(result.verdict, Verdict::Pass | Verdict::Fail(_)) {
         // More lines than requests: the adapter broke the framing, and a FAIL seen on its
         // replies may be an artefact of that, so the case is an error.
@@ -162,12 +285,8 @@ pub fn run_case(
 }
 
 /// Runs the steps of one case and compares each reply with the vector.
-fn compare_steps(
-    imp: &mut dyn Implementation,
-    vector: &Vector,
-    rules: Option<RuleSet>,
-    mutant: Option<&str>,
-) -> CaseResult {
+fn compare_steps(imp: &mut dyn Implementation, vector: &Vector, options: &Options) -> CaseResult {
+    let rules = options.rules;
     let mut result = CaseResult {
         id: vector.id.clone(),
         suite: vector.suite,
@@ -175,6 +294,8 @@ fn compare_steps(
         rules: vector.rules.clone(),
         verdict: Verdict::Pass,
         state_checked: 0,
+        checks: Checks::default(),
+        rules_note: None,
     };
     let error = |step: Option<usize>, message: String| Verdict::Error { step, message };
     let reset = Request::Reset {
@@ -182,7 +303,7 @@ fn compare_steps(
         suite: vector.suite,
         rule_set: rules.unwrap_or(vector.rule_set),
         config: vector.config.clone(),
-        mutant: mutant.map(str::to_string),
+        mutant: options.mutant.clone(),
     };
     match imp.request(&reset) {
         Err(f) => {
@@ -206,18 +327,7 @@ fn compare_steps(
         Ok(_) => {}
     }
     for (i, step) in vector.steps.iter().enumerate() {
-        let request = match &step.input {
-            Some(input) => Request::Apply {
-                at_ms: step.at_ms,
-                input: *input,
-                events: step.events.clone(),
-            },
-            None => Request::Advance {
-                to_ms: step.at_ms,
-                events: step.events.clone(),
-            },
-        };
-        let reply = match imp.request(&request) {
+        let reply = match imp.request(&step_request(step)) {
             Err(f) => {
                 result.verdict = error(Some(i + 1), f.to_string());
                 return result;
@@ -234,8 +344,20 @@ fn compare_steps(
             }
             Ok(r) => r,
         };
+        result.checks.steps += 1;
         let actual_rules = reply.rules.clone().unwrap_or_default();
-        let diverge = |what: &str, expected: Vec<String>, actual: Vec<String>| {
+        if reply.rules.is_some() {
+            result.checks.rules_reported += 1;
+            if result.rules_note.is_none() {
+                result.rules_note = rules_note(i + 1, &step.rules, &actual_rules);
+            }
+        }
+        let diverge = |what: &str,
+                       expected: Vec<String>,
+                       actual: Vec<String>,
+                       expected_json: Value,
+                       actual_json: Value,
+                       differences: Vec<String>| {
             let mut all = step.rules.clone();
             all.extend(actual_rules.iter().cloned());
             Verdict::Fail(Box::new(Divergence {
@@ -246,15 +368,36 @@ fn compare_steps(
                 what: what.to_string(),
                 expected,
                 actual,
-                deviations: deviations_of(&all, vector.rule_set, rules),
+                expected_json,
+                actual_json,
+                differences,
+                deviations: explaining_deviations(
+                    vector,
+                    i,
+                    &all,
+                    rules.unwrap_or(vector.rule_set),
+                    &reply,
+                ),
             }))
         };
         let expected_reject = step.expect.reject.map(crate::adapter::reject_name);
+        result.checks.reject += 1;
+        if expected_reject.is_some() {
+            result.checks.rejections_expected += 1;
+        }
         if expected_reject != reply.reject {
+            let text = |r: &Option<String>| r.clone().unwrap_or_else(|| "(accepted)".into());
             result.verdict = diverge(
                 "reject",
-                vec![expected_reject.unwrap_or_else(|| "(accepted)".into())],
-                vec![reply.reject.clone().unwrap_or_else(|| "(accepted)".into())],
+                vec![text(&expected_reject)],
+                vec![text(&reply.reject)],
+                expected_reject.clone().map_or(Value::Null, Value::String),
+                reply.reject.clone().map_or(Value::Null, Value::String),
+                vec![format!(
+                    "expected {}, actual {}",
+                    text(&expected_reject),
+                    text(&reply.reject)
+                )],
             );
             return result;
         }
@@ -265,33 +408,103 @@ fn compare_steps(
             .map(|e| serde_json::to_value(e).expect("events serialize"))
             .collect();
         let actual = reply.published.clone().unwrap_or_default();
-        if expected != actual {
+        result.checks.published += 1;
+        if !crate::diff::same(
+            &Value::Array(expected.clone()),
+            &Value::Array(actual.clone()),
+        ) {
             result.verdict = diverge(
                 "published",
                 expected.iter().map(event_text).collect(),
                 actual.iter().map(event_text).collect(),
+                Value::Array(expected.clone()),
+                Value::Array(actual.clone()),
+                crate::diff::event_differences(&expected, &actual),
             );
             return result;
         }
-        if let (Some(want), Some(got)) = (&step.expect.state, &reply.state) {
-            result.state_checked += 1;
-            let want = serde_json::to_value(want).expect("states serialize");
-            if let Value::Object(fields) = &want {
-                for (field, value) in fields {
-                    let have = got.get(field).cloned().unwrap_or(Value::Null);
-                    if normalize_state(field, value) != normalize_state(field, &have) {
-                        result.verdict = diverge(
-                            &format!("state.{field}"),
-                            vec![value.to_string()],
-                            vec![have.to_string()],
-                        );
-                        return result;
-                    }
+        let Some(want) = &step.expect.state else {
+            continue;
+        };
+        let want = serde_json::to_value(want).expect("states serialize");
+        let Value::Object(fields) = &want else {
+            continue;
+        };
+        for field in fields.keys() {
+            result.checks.state.entry(field.clone()).or_default().0 += 1;
+        }
+        let Some(got) = &reply.state else {
+            if options.require_state {
+                let field = fields.keys().next().cloned().unwrap_or_default();
+                result.verdict = diverge(
+                    &format!("state.{field}"),
+                    vec![fields[&field].to_string()],
+                    vec!["(no state reported)".into()],
+                    fields[&field].clone(),
+                    Value::Null,
+                    vec![format!(
+                        "the reply has no `state`, and --require-state asks for it whenever the vector states one (here: {})",
+                        fields.keys().cloned().collect::<Vec<_>>().join(", ")
+                    )],
+                );
+                return result;
+            }
+            continue;
+        };
+        result.state_checked += 1;
+        for (field, value) in fields {
+            result.checks.state.entry(field.clone()).or_default().1 += 1;
+            let have = got.get(field).cloned().unwrap_or(Value::Null);
+            if canonical_state(field, value) != canonical_state(field, &have) {
+                let mut differences = Vec::new();
+                if have.is_null() {
+                    differences.push(format!("the reply's state has no `{field}`"));
+                } else {
+                    crate::diff::field_differences(
+                        field,
+                        &canonical_state(field, value),
+                        &canonical_state(field, &have),
+                        &mut differences,
+                    );
                 }
+                result.verdict = diverge(
+                    &format!("state.{field}"),
+                    vec![value.to_string()],
+                    vec![have.to_string()],
+                    value.clone(),
+                    have.clone(),
+                    differences,
+                );
+                return result;
             }
         }
     }
     result
+}
+
+/// A note when the rules an implementation reports for a step differ from the vector's.
+fn rules_note(step: usize, expected: &[String], actual: &[String]) -> Option<String> {
+    let missing: Vec<&str> = expected
+        .iter()
+        .filter(|r| !actual.contains(r))
+        .map(String::as_str)
+        .collect();
+    let extra: Vec<&str> = actual
+        .iter()
+        .filter(|r| !expected.contains(r))
+        .map(String::as_str)
+        .collect();
+    if missing.is_empty() && extra.is_empty() {
+        return None;
+    }
+    let mut note = format!("step {step}: rules reported differ from the vector's");
+    if !missing.is_empty() {
+        note.push_str(&format!("; not reported: {}", missing.join(" ")));
+    }
+    if !extra.is_empty() {
+        note.push_str(&format!("; not in the vector: {}", extra.join(" ")));
+    }
+    Some(note)
 }
 
 /// Which cases a run takes.
@@ -380,6 +593,8 @@ impl Worker<'_> {
                         message,
                     },
                     state_checked: 0,
+                    checks: Checks::default(),
+                    rules_note: None,
                 }
             }
         };
@@ -396,16 +611,13 @@ impl Worker<'_> {
                         vector.suite
                     )),
                     state_checked: 0,
+                    checks: Checks::default(),
+                    rules_note: None,
                 };
             }
         }
         let imp = self.current.as_mut().expect("ready");
-        let result = run_case(
-            imp.as_mut(),
-            vector,
-            self.options.rules,
-            self.options.mutant.as_deref(),
-        );
+        let result = run_case_with(imp.as_mut(), vector, self.options);
         if !matches!(result.verdict, Verdict::Pass | Verdict::Skip(_)) {
             // After an error or a failure, whatever state the adapter is in (a reply in
             // flight, a conversation the reset did not clear), the next case gets a fresh
