@@ -23,7 +23,17 @@ use std::time::Duration;
 
 /// More checker threads than any machine we run on has cores; beyond it a typo (`3000`)
 /// would only exhaust the process's thread limit.
-const MAX_THREADS: u64 = 256;
+const MAX_THREADS: usize = 256;
+
+/// `--threads`, checked while parsing so that a bad count is a usage error (exit 2).
+fn thread_count(value: &str) -> Result<usize, String> {
+    match value.parse::<usize>() {
+        Ok(n) if (1..=MAX_THREADS).contains(&n) => Ok(n),
+        _ => Err(format!(
+            "--threads must be at least 1 and at most {MAX_THREADS}"
+        )),
+    }
+}
 
 /// Which sub-configurations a run covers: a preset, then size flags on each of them.
 #[derive(clap::Args, Clone, Debug)]
@@ -63,8 +73,8 @@ pub struct CheckArgs {
     #[command(flatten)]
     selection: Selection,
     /// Checker threads, 1 to 256 (default: the number of cores).
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=MAX_THREADS))]
-    threads: Option<u64>,
+    #[arg(long, value_parser = thread_count)]
+    threads: Option<usize>,
     /// Explore without symmetry reduction (slower; for comparing counts).
     #[arg(long)]
     no_symmetry: bool,
@@ -157,11 +167,10 @@ pub fn run(args: CheckArgs) -> ExitCode {
         list(&subs);
         return ExitCode::SUCCESS;
     }
-    // The range is checked by clap (1..=MAX_THREADS).
-    let threads = match args.threads {
-        Some(n) => n as usize,
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-    };
+    // A given count is within 1..=MAX_THREADS (`thread_count`).
+    let threads = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     println!(
         "cxspec check: rules {rules}, config {} ({} sub-configuration{}), {threads} thread{}, symmetry {}",
         args.selection.config,
