@@ -111,6 +111,10 @@ pub struct ConformArgs {
     /// Time an adapter has to answer one request, at least 1.
     #[arg(long, default_value_t = 10_000, value_parser = at_least_one_ms)]
     step_timeout_ms: u64,
+    /// Fail a step whose vector states the state when the adapter reports none (see the
+    /// summary's "checks exercised" for what a run compared).
+    #[arg(long)]
+    require_state: bool,
     /// The longest reply line an adapter may write, in bytes; a longer one is an adapter error.
     #[arg(long, default_value_t = DEFAULT_MAX_REPLY_BYTES)]
     max_reply_bytes: usize,
@@ -485,6 +489,7 @@ fn mutate(dir: &Path, adapter: Option<&str>, jobs: usize, output: Option<&Path>)
                 step_timeout_ms: 10_000,
                 max_reply_bytes: DEFAULT_MAX_REPLY_BYTES,
                 mutant: None,
+                require_state: false,
             };
             let refs: Vec<&cxspec_conformance::vector::Vector> = vectors.iter().collect();
             match mutation::run_adapter(&refs, command, &options) {
@@ -570,6 +575,7 @@ pub fn run(args: ConformArgs) -> ExitCode {
         step_timeout_ms: args.step_timeout_ms,
         max_reply_bytes: args.max_reply_bytes,
         mutant: args.mutant.clone(),
+        require_state: args.require_state,
     };
     let results = runner::run(&selected, &target, &options);
     let run = Run {
