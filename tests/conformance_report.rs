@@ -264,3 +264,28 @@ fn reported_rules_that_differ_are_noted_not_failed() {
     assert!(note.starts_with("step 1:"), "{note}");
     assert!(report(&[result]).contains("NOTE  sla/seed-case-1-single-agent step 1"));
 }
+
+#[test]
+fn a_component_without_guards_fails_the_negative_vectors_of_its_suite() {
+    // Every input a component owns has its rejections in that component's suite: an
+    // implementation that accepts everything fails each of them at the rejected step.
+    for suite in ["task", "conversation"] {
+        let negatives: Vec<Vector> = vectors()
+            .into_iter()
+            .filter(|v| v.suite.name() == suite && v.origin == "negative")
+            .collect();
+        assert!(!negatives.is_empty(), "{suite} has negative vectors");
+        for v in &negatives {
+            let no_guards = |_: &Request, mut reply: Reply| {
+                reply.reject = None;
+                reply
+            };
+            let result = run_one(v, &Options::default(), no_guards);
+            let Verdict::Fail(d) = &result.verdict else {
+                panic!("{suite}/{}: {:?}", v.id, result.verdict)
+            };
+            assert_eq!(d.what, "reject", "{suite}/{}", v.id);
+            assert_eq!(d.step, v.steps.len(), "{suite}/{}", v.id);
+        }
+    }
+}

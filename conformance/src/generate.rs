@@ -1080,18 +1080,27 @@ fn negative_vectors(
         } else {
             format!("{}: ", guarded.join(" "))
         };
-        out.push(vector(
-            Suite::System,
-            format!("negative-{}-{}", slug(input), slug(reject)),
-            format!(
-                "{cited}{input} is rejected with {reject} ({})",
-                graph.config_name
-            ),
-            "negative".into(),
-            &guarded,
-            &graph.config,
-            &recorded,
-        ));
+        // In `system`, and in the suite of the component that owns the input, so that a
+        // component run alone meets the rejections of its own guards.
+        let owner = recorded
+            .last()
+            .and_then(|r| r.input.as_ref())
+            .map(crate::suite::input_owner)
+            .filter(|s| *s != Suite::System);
+        for suite in std::iter::once(Suite::System).chain(owner) {
+            out.push(vector(
+                suite,
+                format!("negative-{}-{}", slug(input), slug(reject)),
+                format!(
+                    "{cited}{input} is rejected with {reject} ({})",
+                    graph.config_name
+                ),
+                "negative".into(),
+                &guarded,
+                &graph.config,
+                &recorded,
+            ));
+        }
     }
 }
 
@@ -1361,7 +1370,7 @@ fn coverage_report(graphs: &[Graph], vectors: &[Vector], report: &Report) -> Str
     }
     let _ = writeln!(
         s,
-        "\n## Negative vectors\n\n{} (input, rejection) pairs, one vector each.\n",
+        "\n## Negative vectors\n\n{} (input, rejection) pairs, each with one vector in `system` and one in the suite of the component that owns the input (the table above counts them per suite).\n",
         report.negatives
     );
     let _ = writeln!(s, "## Witnesses\n\n| property | reached |\n|---|---|");
