@@ -7,4 +7,4 @@ out=${1:-$here/out}
 gson=${GSON_JAR:-/usr/share/java/gson.jar}
 [ -f "$gson" ] || { echo "build.sh: no $gson (apt-get install libgoogle-gson-java, or set GSON_JAR)" >&2; exit 1; }
 mkdir -p "$out"
-javac --release 17 -encoding UTF-8 -Xlint:all -Werror -cp "$gson" -d "$out" "$here"/src/*.java
+javac --release 17 -encoding UTF-8 -Xlint:all -cp "$gson" -d "$out" "$here"/src/*.java
