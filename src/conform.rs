@@ -11,7 +11,7 @@ use cxspec_conformance::generate::generate;
 use cxspec_conformance::mutation;
 use cxspec_conformance::output::{self, write_atomic};
 use cxspec_conformance::report::{self, Run};
-use cxspec_conformance::runner::{self, Filter, Options, Target};
+use cxspec_conformance::runner::{self, Filter, Options, Target, COMPONENT_RULES_REASON};
 use cxspec_conformance::suite::Suite;
 use cxspec_conformance::vector::load_dir;
 use cxspec_spec::RuleSet;
@@ -548,6 +548,7 @@ pub fn run(args: ConformArgs) -> ExitCode {
         suite: args.suite,
         id: args.id.clone(),
         rule: args.rule.clone(),
+        rules: args.rules,
     };
     let mut selected = Vec::new();
     let mut filtered = Vec::new();
@@ -560,6 +561,16 @@ pub fn run(args: ConformArgs) -> ExitCode {
     if let Some(id) = &args.id {
         if selected.is_empty() {
             return kit_error(no_case_for(id, &filter, &vectors));
+        }
+    }
+    if let (Some(asked), true) = (args.rules, selected.is_empty()) {
+        if filtered
+            .iter()
+            .any(|(_, why)| why.contains(COMPONENT_RULES_REASON))
+        {
+            return kit_error(format!(
+                "--rules {asked} selects no case: {COMPONENT_RULES_REASON}"
+            ));
         }
     }
     let target = match &args.adapter {
@@ -627,9 +638,8 @@ fn no_case_for(
     vectors: &[cxspec_conformance::vector::Vector],
 ) -> String {
     let by_id = Filter {
-        suite: None,
         id: Some(id.to_string()),
-        rule: None,
+        ..Filter::default()
     };
     let having: Vec<_> = vectors
         .iter()

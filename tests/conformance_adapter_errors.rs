@@ -196,7 +196,7 @@ fn the_cli_exit_codes_and_reports() {
         .args([
             "conform",
             "--id",
-            "sla/seed-case-7-second-non-voice-session-documented",
+            "system/seed-case-7-second-non-voice-session-documented",
             "--rules",
             "as-implemented",
             "--report",
@@ -207,7 +207,7 @@ fn the_cli_exit_codes_and_reports() {
     assert_eq!(fail.status.code(), Some(1));
     let report: serde_json::Value = serde_json::from_slice(&fail.stdout).unwrap();
     assert_eq!(report["summary"]["failed"], 1);
-    assert!(report["cases"][0]["divergence"]["deviations"][0]
+    assert!(report["cases"][0]["divergence"]["explained_by"][0]
         .as_str()
         .unwrap()
         .starts_with("ATM-01"));

@@ -113,7 +113,54 @@ pub fn field_differences(path: &str, expected: &Value, actual: &Value, out: &mut
     }
 }
 
-/// The differences between two event lists, position by position, naming each event.
+fn event_name(v: &Value) -> String {
+    v.get("event")
+        .and_then(Value::as_str)
+        .unwrap_or("?")
+        .to_string()
+}
+
+/// How two event lists line up: the longest common subsequence of equal events, so that
+/// one missing or extra event in the middle is reported as that, not as a shift of every
+/// event after it.
+enum Aligned {
+    Both,
+    Expected(usize),
+    Actual(usize),
+}
+
+fn align(expected: &[Value], actual: &[Value]) -> Vec<Aligned> {
+    let (n, m) = (expected.len(), actual.len());
+    let mut lcs = vec![vec![0usize; m + 1]; n + 1];
+    for i in (0..n).rev() {
+        for j in (0..m).rev() {
+            lcs[i][j] = if same(&expected[i], &actual[j]) {
+                lcs[i + 1][j + 1] + 1
+            } else {
+                lcs[i + 1][j].max(lcs[i][j + 1])
+            };
+        }
+    }
+    let (mut i, mut j, mut out) = (0, 0, Vec::new());
+    while i < n || j < m {
+        if i < n && j < m && same(&expected[i], &actual[j]) {
+            out.push(Aligned::Both);
+            i += 1;
+            j += 1;
+        } else if j == m || (i < n && lcs[i + 1][j] >= lcs[i][j + 1]) {
+            out.push(Aligned::Expected(i));
+            i += 1;
+        } else {
+            out.push(Aligned::Actual(j));
+            j += 1;
+        }
+    }
+    out
+}
+
+/// The differences between two event lists: events missing, events not expected, and
+/// for an expected and an actual event of the same name in the same gap, field by field.
+/// Events are numbered from 1 in each list.
 pub fn event_differences(expected: &[Value], actual: &[Value]) -> Vec<String> {
     let mut out = Vec::new();
     if expected.len() != actual.len() {
@@ -123,32 +170,60 @@ pub fn event_differences(expected: &[Value], actual: &[Value]) -> Vec<String> {
             actual.len()
         ));
     }
-    for i in 0..expected.len().max(actual.len()) {
-        let n = i + 1;
-        match (expected.get(i), actual.get(i)) {
-            (Some(e), Some(a)) if !same(e, a) => {
-                let name = |v: &Value| {
-                    v.get("event")
-                        .and_then(Value::as_str)
-                        .unwrap_or("?")
-                        .to_string()
-                };
+    let aligned = align(expected, actual);
+    // Unmatched events between two matched ones form a gap.
+    let mut gaps: Vec<(Vec<usize>, Vec<usize>)> = vec![(Vec::new(), Vec::new())];
+    for a in aligned {
+        match a {
+            Aligned::Both => gaps.push((Vec::new(), Vec::new())),
+            Aligned::Expected(i) => gaps.last_mut().expect("one gap").0.push(i),
+            Aligned::Actual(j) => gaps.last_mut().expect("one gap").1.push(j),
+        }
+    }
+    let unmatched_actual: Vec<usize> = gaps.iter().flat_map(|g| g.1.clone()).collect();
+    for (missing, extra) in gaps {
+        let mut extra: Vec<usize> = extra;
+        for i in missing {
+            let e = &expected[i];
+            let elsewhere = unmatched_actual.iter().any(|j| same(e, &actual[*j]));
+            if let Some(k) = extra
+                .iter()
+                .position(|j| event_name(&actual[*j]) == event_name(e) && !same(e, &actual[*j]))
+            {
+                let j = extra.remove(k);
                 let mut fields = Vec::new();
-                field_differences("", e, a, &mut fields);
+                field_differences("", e, &actual[j], &mut fields);
                 for f in fields {
-                    out.push(format!("event {n} ({}): {f}", name(e)));
-                }
-                if name(e) != name(a) {
                     out.push(format!(
-                        "event {n}: a {} where {} was expected (an event missing or out of order?)",
-                        name(a),
-                        name(e)
+                        "event {} ({}): {f}{}",
+                        i + 1,
+                        event_name(e),
+                        if i == j {
+                            String::new()
+                        } else {
+                            format!(" (actual event {})", j + 1)
+                        }
                     ));
                 }
+            } else if elsewhere {
+                out.push(format!(
+                    "event {} ({}): present, but out of order",
+                    i + 1,
+                    event_name(e)
+                ));
+            } else {
+                out.push(format!("event {}: missing, expected {}", i + 1, shown(e)));
             }
-            (Some(e), None) => out.push(format!("event {n}: missing, expected {}", shown(e))),
-            (None, Some(a)) => out.push(format!("event {n}: not expected: {}", shown(a))),
-            _ => {}
+        }
+        for j in extra {
+            let a = &actual[j];
+            if !expected.iter().any(|e| same(e, a)) {
+                out.push(format!(
+                    "actual event {}: not expected: {}",
+                    j + 1,
+                    shown(a)
+                ));
+            }
         }
     }
     out
@@ -193,5 +268,37 @@ mod tests {
                 "event 1: missing, expected {\"event\":\"A\"}"
             ]
         );
+    }
+
+    #[test]
+    fn an_extra_event_in_the_middle_is_one_difference_not_a_shift() {
+        let a = json!({"event": "A"});
+        let b = json!({"event": "B", "session": 1});
+        let b2 = json!({"event": "B", "session": 2});
+        let c = json!({"event": "C"});
+        let d = event_differences(
+            &[a.clone(), b2.clone(), c.clone()],
+            &[a.clone(), b.clone(), b2.clone(), c.clone()],
+        );
+        assert_eq!(
+            d,
+            vec![
+                "expected 3 events, actual 4",
+                r#"actual event 2: not expected: {"event":"B","session":1}"#,
+            ]
+        );
+        // A changed field is named once, with both positions when they differ.
+        let d = event_differences(&[a.clone(), b.clone()], std::slice::from_ref(&b2));
+        assert_eq!(
+            d,
+            vec![
+                "expected 2 events, actual 1",
+                r#"event 1: missing, expected {"event":"A"}"#,
+                "event 2 (B): session: expected 1, actual 2 (actual event 1)",
+            ]
+        );
+        // Swapped events are named as out of order.
+        let d = event_differences(&[a.clone(), c.clone()], &[c, a]);
+        assert!(d.iter().any(|l| l.contains("out of order")), "{d:?}");
     }
 }

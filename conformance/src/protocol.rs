@@ -12,7 +12,10 @@ use serde::{Deserialize, Serialize};
 pub const PROTOCOL_VERSION: u32 = 1;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
+// No `deny_unknown_fields`: PROTOCOL.md asks adapters to ignore request fields they do not
+// know (so that the runner can add one, as it added `seq`), and the reference served over
+// the protocol is an adapter like any other.
+#[serde(tag = "op", rename_all = "snake_case")]
 pub enum Request {
     /// First request to a new adapter process.
     Hello { protocol: u32 },
