@@ -289,3 +289,33 @@ fn a_component_without_guards_fails_the_negative_vectors_of_its_suite() {
         }
     }
 }
+
+#[test]
+fn another_rule_set_on_a_component_suite_is_refused_with_the_reason() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cxspec"))
+        .args(["conform", "--suite", "task", "--rules", "as-implemented"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("carries the other components' events under its own rule set"),
+        "{stderr}"
+    );
+    // On the whole set, the component vectors are left out (with the reason in the
+    // report) and the system vectors run under the rule set asked for.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cxspec"))
+        .args(["conform", "--rules", "documented", "--report", "json"])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let cases = report["cases"].as_array().unwrap();
+    assert!(cases
+        .iter()
+        .all(|c| c["suite"] == "system" || c["id"].as_str().unwrap().ends_with("-documented")));
+    assert!(report["filtered"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["reason"].as_str().unwrap().contains("own rule set")));
+}
