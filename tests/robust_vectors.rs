@@ -252,6 +252,25 @@ fn oversized_files_and_lines_are_rejected_before_parsing() {
     assert!(e.message.contains("MiB"), "{e}");
 }
 
+#[test]
+fn committed_vectors_stay_far_inside_the_limits() {
+    use cxspec_spec::limits::{nesting_depth, MAX_FILE_BYTES, MAX_LINE_BYTES, MAX_NESTING};
+    let files = cxspec_conformance::vector::find_files(Path::new("conformance/vectors")).unwrap();
+    assert!(files.len() > 900);
+    let (mut size, mut line, mut depth) = (0, 0, 0);
+    for path in files {
+        let text = std::fs::read_to_string(path).unwrap();
+        size = size.max(text.len());
+        line = line.max(text.lines().map(str::len).max().unwrap_or(0));
+        depth = depth.max(nesting_depth(&text));
+    }
+    // Measured: about 20 KB, 1.8 KB and 7 levels. A quarter of each limit at most, so that
+    // a generator change that needs more is a decision, not a surprise.
+    assert!(size as u64 <= MAX_FILE_BYTES / 4, "{size} bytes");
+    assert!(line <= MAX_LINE_BYTES / 4, "{line} bytes");
+    assert!(depth <= MAX_NESTING / 4, "{depth} levels");
+}
+
 // ---- field names, rule IDs ---------------------------------------------------------
 
 #[test]

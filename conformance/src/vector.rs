@@ -642,4 +642,71 @@ mod tests {
         assert_eq!(err.field.as_deref(), Some("rules"), "{err}");
         assert!(err.to_string().contains("SLA-99"), "{err}");
     }
+    fn line_of(text: &str, needle: &str) -> Option<usize> {
+        text.lines().position(|l| l.contains(needle)).map(|i| i + 1)
+    }
+
+    #[test]
+    fn a_bad_value_is_named_by_its_field_not_by_itself() {
+        let text = sample()
+            .to_yaml()
+            .replace("channel: NON_VOICE", "channel: FAX");
+        let err = Vector::from_yaml(&text, "x.yaml").unwrap_err();
+        assert_eq!(
+            err.field.as_deref(),
+            Some("steps[0].input.channel"),
+            "{err}"
+        );
+        assert_eq!(err.line, line_of(&text, "FAX"), "{err}");
+        assert!(err.message.contains("`FAX`"), "{err}");
+
+        let text = sample()
+            .to_yaml()
+            .replace("SESSION_STARTED", "SESSION_BEGAN");
+        let err = Vector::from_yaml(&text, "x.yaml").unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("steps[0].input.event"), "{err}");
+        assert!(err.message.contains("`SESSION_BEGAN`"), "{err}");
+    }
+
+    #[test]
+    fn times_and_deadlines_past_the_domain_are_malformed() {
+        let past = MAX_TIME_MS + 1;
+        let text = sample()
+            .to_yaml()
+            .replace("at_ms: 300000", &format!("at_ms: {past}"));
+        let err = Vector::from_yaml(&text, "x.yaml").unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("steps[1].at_ms"), "{err}");
+        assert_eq!(err.line, line_of(&text, &past.to_string()), "{err}");
+
+        let text =
+            sample()
+                .to_yaml()
+                .replacen("deadline_ms: 300000", &format!("deadline_ms: {past}"), 1);
+        let err = Vector::from_yaml(&text, "x.yaml").unwrap_err();
+        assert_eq!(
+            err.field.as_deref(),
+            Some("steps[0].expect.published[0].deadline_ms"),
+            "{err}"
+        );
+        assert_eq!(err.line, line_of(&text, &past.to_string()), "{err}");
+        // The largest time is accepted.
+        let text = sample()
+            .to_yaml()
+            .replace("at_ms: 300000", &format!("at_ms: {MAX_TIME_MS}"));
+        assert!(Vector::from_yaml(&text, "x.yaml").is_ok());
+    }
+
+    #[test]
+    fn an_input_while_a_timer_is_due_is_malformed() {
+        // The customer SLA's first level (50% of 300 s) is due at 150 s; an input at 300 s
+        // without an advance first breaks FORMAT.md "Time".
+        let text = sample().to_yaml().replace(
+            "advance: true",
+            "input: {event: CUSTOMER_MESSAGE, session: 1}",
+        );
+        let err = Vector::from_yaml(&text, "x.yaml").unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("steps[1].at_ms"), "{err}");
+        assert_eq!(err.line, line_of(&text, "at_ms: 300000"), "{err}");
+        assert!(err.message.contains("advance the clock first"), "{err}");
+    }
 }

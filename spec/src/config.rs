@@ -461,6 +461,25 @@ mod tests {
     }
 
     #[test]
+    fn the_field_is_named_and_the_bad_value_stays_in_the_message() {
+        let err = Config::from_yaml("agents: 2\nrouting_mode: SIDEWAYS\n", "c.yaml").unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("routing_mode"), "{err}");
+        assert_eq!(err.line, Some(2), "{err}");
+        assert!(err.message.contains("`SIDEWAYS`"), "{err}");
+        let err = Config::from_yaml("agents: -1\n", "c.yaml").unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("agents"), "{err}");
+        assert!(err.message.contains("-1"), "{err}");
+    }
+
+    #[test]
+    fn limits_apply_before_parsing() {
+        let deep = format!("agents: {}1{}\n", "[".repeat(10_000), "]".repeat(10_000));
+        let err = Config::from_yaml(&deep, "c.yaml").unwrap_err();
+        assert_eq!(err.line, Some(1), "{err}");
+        assert!(err.message.contains("nest"), "{err}");
+    }
+
+    #[test]
     fn semantic_errors_name_the_field() {
         let err = Config::from_yaml("agents: 2\nagent_sla_thresholds_pct: [50, 40]\n", "c.yaml")
             .unwrap_err();

@@ -7,7 +7,7 @@
 //! * a file is at most [`MAX_FILE_BYTES`] (4 MiB), a line at most [`MAX_LINE_BYTES`]
 //!   (64 KiB), and values nest at most [`MAX_NESTING`] (32) levels deep, block indentation
 //!   and flow brackets together. The largest committed vector is about 20 KB, its longest
-//!   line under 2 KB, and it nests 6 levels: the limits leave ample headroom.
+//!   line under 2 KB, and it nests 7 levels: the limits leave ample headroom.
 //!
 //! The nesting scan is a cheap over-approximation of YAML's structure (indentation levels,
 //! `- ` and `? ` indicators, `[`/`{` outside quotes and comments); it never under-counts a
