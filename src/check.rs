@@ -15,7 +15,7 @@ use cxspec_model::properties;
 use cxspec_model::run::{self, Progress, Report, RunOptions, Verdict};
 use cxspec_model::trace;
 use cxspec_model::CxModel;
-use cxspec_spec::{RoutingMode, RuleSet};
+use cxspec_spec::{Readings, RoutingMode, RuleSet, Rules};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -41,6 +41,14 @@ pub struct Selection {
     /// Rule set: specified, documented or as-implemented.
     #[arg(long, default_value = "specified")]
     rules: RuleSet,
+    /// A reading chosen on top of the rule set, e.g. `R-03=agent-sla-started` (repeatable;
+    /// the catalogue is spec/RULES.md, "Readings").
+    #[arg(long = "reading", value_name = "R-nn=ALTERNATIVE")]
+    readings: Vec<String>,
+    /// A YAML file of readings (`R-03: agent-sla-started`, one per line), applied before
+    /// any --reading.
+    #[arg(long, value_name = "FILE")]
+    readings_file: Option<PathBuf>,
     /// Preset: `ci` (seconds, for every CI run) or `default` (the shapes of every seed
     /// scenario, within two minutes).
     #[arg(long, default_value = "default")]
@@ -154,7 +162,32 @@ impl Selection {
     }
 }
 
+impl Selection {
+    /// The readings of `--readings-file` and `--reading`, in that order.
+    pub fn readings(&self) -> Result<Readings, String> {
+        let mut readings = Readings::NONE;
+        if let Some(path) = &self.readings_file {
+            let origin = path.display().to_string();
+            let text = std::fs::read_to_string(path).map_err(|e| format!("{origin}: {e}"))?;
+            readings = Readings::from_yaml(&text, &origin).map_err(|e| e.to_string())?;
+        }
+        for text in &self.readings {
+            readings = readings
+                .parse_one(text)
+                .map_err(|e| format!("--reading {e}"))?;
+        }
+        Ok(readings)
+    }
+}
+
 pub fn run(args: CheckArgs) -> ExitCode {
+    let readings = match args.selection.readings() {
+        Ok(r) => r,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(2);
+        }
+    };
     let subs = match args.selection.sub_configs() {
         Ok(subs) => subs,
         Err(message) => {
@@ -172,7 +205,8 @@ pub fn run(args: CheckArgs) -> ExitCode {
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     println!(
-        "cxspec check: rules {rules}, config {} ({} sub-configuration{}), {threads} thread{}, symmetry {}",
+        "cxspec check: rules {}, config {} ({} sub-configuration{}), {threads} thread{}, symmetry {}",
+        Rules::new(rules, readings),
         args.selection.config,
         subs.len(),
         if subs.len() == 1 { "" } else { "s" },
@@ -183,6 +217,7 @@ pub fn run(args: CheckArgs) -> ExitCode {
         threads,
         symmetry: !args.no_symmetry,
         shortest: true,
+        readings,
     };
     let mut meter = Meter::new();
     let every = meter.every();
@@ -201,7 +236,7 @@ pub fn run(args: CheckArgs) -> ExitCode {
     print_report(&report);
     let mut written = true;
     for name in report.violated() {
-        written &= print_counterexample(&report, name, &args.counterexample_dir);
+        written &= print_counterexample(&report, readings, name, &args.counterexample_dir);
     }
     let not_found: Vec<&str> = report
         .verdicts
@@ -246,7 +281,14 @@ pub fn explore(args: ExploreArgs) -> ExitCode {
         );
         return ExitCode::from(2);
     };
-    let model = CxModel::new(bounds.clone(), args.selection.rules);
+    let readings = match args.selection.readings() {
+        Ok(r) => r,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let model = CxModel::new(bounds.clone(), args.selection.rules).with_readings(readings);
     eprintln!(
         "cxspec explore: rules {}, {bounds}; serving on http://{} (Ctrl-C stops)",
         args.selection.rules, args.addr
@@ -309,11 +351,16 @@ fn print_report(report: &Report) {
 
 /// Prints the counterexample of `name` and writes it as a scenario; false if the file
 /// could not be written.
-fn print_counterexample(report: &Report, name: &'static str, dir: &Path) -> bool {
+fn print_counterexample(
+    report: &Report,
+    readings: Readings,
+    name: &'static str,
+    dir: &Path,
+) -> bool {
     let Some((sub, path)) = report.discovery(name) else {
         return true;
     };
-    let model = CxModel::new(sub.bounds.clone(), report.rules);
+    let model = CxModel::new(sub.bounds.clone(), report.rules).with_readings(readings);
     println!();
     println!(
         "counterexample for `{name}` (rules {}, {}), {} steps:",

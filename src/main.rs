@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 mod check;
 mod conform;
+mod readings;
 mod simulate;
 
 #[derive(Parser)]
@@ -34,6 +35,8 @@ enum Command {
     Vectors(conform::VectorsArgs),
     /// Run conformance vectors against the reference or an adapter.
     Conform(conform::ConformArgs),
+    /// The readings of the sources (open points with alternatives) and their model-checked matrix.
+    Readings(readings::ReadingsArgs),
 }
 
 fn main() -> ExitCode {
@@ -52,5 +55,6 @@ fn main() -> ExitCode {
         Command::Explore(args) => check::explore(args),
         Command::Vectors(args) => conform::vectors(args),
         Command::Conform(args) => conform::run(args),
+        Command::Readings(args) => readings::run(args),
     }
 }

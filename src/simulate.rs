@@ -46,7 +46,9 @@ pub fn run(args: SimulateArgs) -> ExitCode {
     };
     println!(
         "# {} ({}), rules: {}",
-        scenario.name, scenario.title, scenario.rule_set
+        scenario.name,
+        scenario.title,
+        cxspec_spec::Rules::new(scenario.rule_set, scenario.readings)
     );
     for (i, r) in results.iter().enumerate() {
         println!(

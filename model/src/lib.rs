@@ -4,9 +4,11 @@
 //! * [`model`]: the stateright `Model` over [`cxspec_spec::System`], whose actions are
 //!   the external stimuli and whose step is the spec's own `System::step`;
 //! * [`bounds`]: sizes and channel settings of a run, and the `ci` / `default` presets;
-//! * [`properties`]: the invariants as `always` with `sometimes` twins, TASK-22 step
-//!   properties, progress as bounded-response safety, and reachability;
+//! * [`properties`]: the invariants as `always` with `sometimes` twins, the mission
+//!   invariants over the published events, TASK-22 step properties, progress as
+//!   bounded-response safety, and reachability;
 //! * [`symmetry`]: the canonical representative under agent and session renaming;
+//! * [`mutants`]: planted one-rule mutants of the spec, which show each property can fail;
 //! * [`run`]: running presets and collecting verdicts and shortest counterexamples;
 //! * [`trace`]: counterexamples as readable text and as replayable scenarios.
 //!
@@ -17,6 +19,7 @@
 
 pub mod bounds;
 pub mod model;
+pub mod mutants;
 pub mod properties;
 pub mod run;
 pub mod symmetry;

@@ -31,9 +31,11 @@
 //! describe for this conversation (outbound tasks, supervisor actions).
 
 use crate::bounds::Bounds;
+use crate::mutants::Mutant;
+use cxspec_spec::monitors::{Broken, MissionMonitor};
 use cxspec_spec::{
-    AgentId, ChannelKind, Config, ConversationState, Input, MediaState, RuleSet, SessionId, System,
-    TimerKey,
+    AgentId, ChannelKind, Config, ConversationState, Input, MediaState, Outcome, Readings, Reject,
+    RuleSet, Rules, SessionId, System, TimerKey,
 };
 use stateright::Model;
 
@@ -49,6 +51,11 @@ pub struct ModelState {
     pub ttl_postponed: bool,
     /// The step that led here, in Closing, opened a task or postponed a wrap-up timer.
     pub closing_postponed: bool,
+    /// The mission invariants' monitors over the published events (their ghost state).
+    pub monitor: MissionMonitor,
+    /// The mission invariants the step that led here broke (events, or a restart the
+    /// `now_ms = 1` probe saw).
+    pub broken: Broken,
 }
 
 /// The model: bounds, the spec configuration derived from them, and the rule set.
@@ -57,11 +64,16 @@ pub struct CxModel {
     pub bounds: Bounds,
     pub config: Config,
     pub rules: RuleSet,
+    /// Readings chosen on top of the rule set (`cxspec check --reading`).
+    pub readings: Readings,
     /// Offer only the lowest unused agent for RESERVE, PULL and named transfer (sound by
     /// symmetry; switched off by tests that check exactly that).
     pub prune_fresh_agents: bool,
     /// Start sessions in ID order within each kind (same argument, same tests).
     pub prune_sessions: bool,
+    /// A planted one-rule mutant of the spec (`mutants`), for the tests that show each
+    /// property can fail; `None` runs the spec as it is.
+    pub mutant: Option<Mutant>,
 }
 
 /// The time every step runs at; see the module header.
@@ -73,9 +85,55 @@ impl CxModel {
             config: bounds.config(),
             bounds,
             rules,
+            readings: Readings::NONE,
             prune_fresh_agents: true,
             prune_sessions: true,
+            mutant: None,
         }
+    }
+
+    /// The same model running a planted mutant of the spec.
+    pub fn with_mutant(mut self, mutant: Mutant) -> CxModel {
+        self.mutant = Some(mutant);
+        self
+    }
+
+    /// `System::step` of the rules the model runs (the mutant's, if one is planted).
+    /// Every step the model takes or looks ahead with goes through here.
+    pub fn spec_step(
+        &self,
+        system: &System,
+        input: &Input,
+        now_ms: u64,
+    ) -> Result<(System, Outcome), Reject> {
+        match self.mutant {
+            None => system.step(input, now_ms, &self.config, self.run_rules()),
+            Some(m) => {
+                crate::mutants::step(m, system, input, now_ms, &self.config, self.run_rules())
+            }
+        }
+    }
+
+    /// Whether the model offers `input` in `system`: `System::check` accepts it (or a
+    /// planted mutant drops the guard that rejects it).
+    pub fn accepts(&self, system: &System, input: &Input) -> bool {
+        match system.check(input, &self.config) {
+            Ok(()) => true,
+            Err(reject) => self
+                .mutant
+                .is_some_and(|m| crate::mutants::offers_rejected(m, input, &reject)),
+        }
+    }
+
+    /// The same model with `readings` chosen on top of its rule set.
+    pub fn with_readings(mut self, readings: Readings) -> CxModel {
+        self.readings = readings;
+        self
+    }
+
+    /// The rules every step runs: the rule set and the chosen readings.
+    pub fn run_rules(&self) -> Rules {
+        Rules::new(self.rules, self.readings)
     }
 
     pub fn initial(&self) -> ModelState {
@@ -85,6 +143,8 @@ impl CxModel {
             moves: Vec::new(),
             ttl_postponed: false,
             closing_postponed: false,
+            monitor: MissionMonitor::new(),
+            broken: Broken::NONE,
         }
     }
 
@@ -172,7 +232,7 @@ impl CxModel {
     /// The step the model takes, with the model's bookkeeping; `None` if `step` rejects.
     pub fn step(&self, state: &ModelState, input: &Input) -> Option<ModelState> {
         let before = &state.system;
-        let (after, _) = before.step(input, NOW_MS, &self.config, self.rules).ok()?;
+        let (after, outcome) = self.spec_step(before, input, NOW_MS).ok()?;
         let messages_left = match input {
             Input::CustomerMessage { .. }
             | Input::BotMessage { .. }
@@ -180,22 +240,35 @@ impl CxModel {
             _ => state.messages_left,
         };
         let moves = cxspec_spec::invariants::transition_violations(before, &after);
-        let (ttl_postponed, closing_postponed) = self.postponements(before, &after, input);
+        let mut monitor = state.monitor.clone();
+        let mut broken = cxspec_spec::monitors::broken_by(&mut monitor, &outcome.published);
+        let (ttl_postponed, closing_postponed) =
+            self.postponements(before, &after, input, &mut broken);
         Some(ModelState {
             system: after,
             messages_left,
             moves,
             ttl_postponed,
             closing_postponed,
+            monitor,
+            broken,
         })
     }
 
-    /// Whether the step moved a progress obligation's deadline later (see `properties`).
+    /// Whether the step moved a progress obligation's deadline later (see `properties`),
+    /// and whether it restarted a running SLA without saying so (added to `broken`).
     ///
     /// With `now_ms = 0` a re-armed timer has the same deadline as before, so the step is
     /// run a second time at `now_ms = 1`: a deadline that differs from the state before
-    /// the step was set by this step. The probe's state is thrown away.
-    fn postponements(&self, before: &System, after: &System, input: &Input) -> (bool, bool) {
+    /// the step was set by this step, and an SLA timer that ran before and now starts at
+    /// 1 was restarted by it. The probe's state is thrown away.
+    fn postponements(
+        &self,
+        before: &System,
+        after: &System,
+        input: &Input,
+        broken: &mut Broken,
+    ) -> (bool, bool) {
         let ttl_before = before
             .tasks
             .request
@@ -208,14 +281,18 @@ impl CxModel {
             .tasks
             .iter()
             .any(|t| t.wrap_up_deadline_ms.is_some());
-        if ttl_before.is_none() && !(closing && wrap_ups_before) {
-            // Nothing to postpone; but Closing must still not open a task.
+        let slas_before = before.sla.agent.is_some() || !before.sla.customer.is_empty();
+        if ttl_before.is_none() && !(closing && wrap_ups_before) && !slas_before {
+            // Nothing to postpone or restart; but Closing must still not open a task.
             let opened = closing && opens_task(before, after);
             return (false, opened);
         }
-        let Ok((probe, _)) = before.step(input, NOW_MS + 1, &self.config, self.rules) else {
+        let Ok((probe, probe_out)) = self.spec_step(before, input, NOW_MS + 1) else {
             return (false, false);
         };
+        if slas_before {
+            restarts(before, &probe, &probe_out, broken);
+        }
         let ttl_postponed = match (ttl_before, probe.tasks.request.as_ref()) {
             (Some(deadline), Some(r)) if !r.ttl_expired => {
                 r.ttl_deadline_ms.is_some_and(|d| d != deadline)
@@ -232,6 +309,21 @@ impl CxModel {
                     )
                 }));
         (ttl_postponed, closing_postponed)
+    }
+}
+
+/// Reports SLA timers that ran before the step and that the probe (the step at
+/// `now_ms = 1`) started again, unless the step's events say so (`MissionMonitor::restarted`).
+fn restarts(before: &System, probe: &System, out: &Outcome, broken: &mut Broken) {
+    let restarted_now = |t: &cxspec_spec::sla::SlaTimer| t.started_ms == NOW_MS + 1;
+    let mut note = |b: cxspec_spec::monitors::Breach| broken.insert(b.mission());
+    if before.sla.agent.is_some() && probe.sla.agent.as_ref().is_some_and(restarted_now) {
+        MissionMonitor::restarted(None, &out.published, &mut note);
+    }
+    for (session, _) in &before.sla.customer {
+        if probe.sla.customer_sla(*session).is_some_and(restarted_now) {
+            MissionMonitor::restarted(Some(*session), &out.published, &mut note);
+        }
     }
 }
 
@@ -261,7 +353,7 @@ impl Model for CxModel {
         actions.extend(
             candidates
                 .into_iter()
-                .filter(|input| state.system.check(input, &self.config).is_ok()),
+                .filter(|input| self.accepts(&state.system, input)),
         );
     }
 

@@ -29,7 +29,8 @@
 //! says nothing about it; the customer there is covered by `waiting customer is timed`.
 
 use crate::model::{is_queued, CxModel, ModelState, NOW_MS, TTL_FIRES};
-use cxspec_spec::invariants::Invariant;
+use cxspec_spec::invariants::{self, Invariant};
+use cxspec_spec::monitors::Mission;
 use cxspec_spec::{ConversationState, Input, MediaState, ReasonCode, TaskState, TimerKey};
 use stateright::Property;
 use std::sync::OnceLock;
@@ -96,6 +97,15 @@ pub const TRANSITIONS: &str =
 pub const QUEUED_PROGRESS: &str = "progress: a QUEUED task leaves QUEUED by its request TTL";
 pub const CLOSING_PROGRESS: &str = "progress: a conversation everyone left reaches Closed";
 pub const QUEUED_SITUATION: &str = "situation of: a task waits QUEUED with its TTL armed";
+/// The mission invariants, over the published events (`cxspec_spec::monitors`).
+pub const ONE_LIVE_SLA: &str = "at most one live SLA per session";
+pub const NO_AGENT_SLA_AFTER_UNSUBSCRIBE: &str = "no agent SLA after an unsubscribe";
+pub const ONE_LIVE_SLA_SITUATION: &str = "situation of: two SLAs live at once";
+pub const NO_AGENT_SLA_AFTER_UNSUBSCRIBE_SITUATION: &str =
+    "situation of: the last PRIMARY agent gone, the customer still there";
+pub const NO_CHAT_SLA_DURING_VOICE: &str = invariants::NO_CHAT_SLA_DURING_VOICE;
+pub const NO_CHAT_SLA_DURING_VOICE_SITUATION: &str = "situation of: a chat and a call open";
+const _: () = assert!(Mission::ALL.len() == 2);
 pub const CLOSING_SITUATION: &str = "situation of: Closing waits for a wrap-up";
 
 // Property conditions are plain `fn` pointers, so each invariant, state and reason gets
@@ -135,6 +145,32 @@ fn reason<const I: usize>(_: &CxModel, state: &ModelState) -> bool {
         .any(|t| t.reason == Some(ReasonCode::ALL[I]))
 }
 
+fn one_live_sla(_: &CxModel, state: &ModelState) -> bool {
+    !state.broken.contains(Mission::OneLiveSlaPerSession)
+}
+
+fn no_agent_sla_after_unsubscribe(_: &CxModel, state: &ModelState) -> bool {
+    !state.broken.contains(Mission::NoAgentSlaAfterUnsubscribe)
+}
+
+fn one_live_sla_situation(_: &CxModel, state: &ModelState) -> bool {
+    let m = &state.monitor;
+    m.customer_live().len() + usize::from(m.agent_live()) >= 2
+}
+
+fn no_agent_sla_after_unsubscribe_situation(_: &CxModel, state: &ModelState) -> bool {
+    let conv = &state.system.conversation;
+    state.monitor.primaries().is_empty() && conv.ever_had_agent && conv.customer_present()
+}
+
+fn no_chat_sla_during_voice(_: &CxModel, state: &ModelState) -> bool {
+    invariants::no_chat_sla_during_voice(&state.system)
+}
+
+fn chat_and_voice_open(_: &CxModel, state: &ModelState) -> bool {
+    invariants::chat_and_voice_open(&state.system)
+}
+
 fn transitions(_: &CxModel, state: &ModelState) -> bool {
     state.moves.is_empty()
 }
@@ -165,7 +201,7 @@ pub fn queued_progress(model: &CxModel, state: &ModelState) -> bool {
     if !serves || !system.timer_armed(TimerKey::RequestTtl) {
         return false;
     }
-    match system.step(&TTL_FIRES, NOW_MS, &model.config, model.rules) {
+    match model.spec_step(system, &TTL_FIRES, NOW_MS) {
         Ok((next, _)) => next
             .tasks
             .task(task.id)
@@ -209,13 +245,8 @@ pub fn closing_progress(model: &CxModel, state: &ModelState) -> bool {
         let timer = TimerKey::WrapUp { task: task.id };
         task.state == TaskState::WrapUp
             && system.timer_armed(timer)
-            && system
-                .step(
-                    &Input::TimerFired { timer },
-                    NOW_MS,
-                    &model.config,
-                    model.rules,
-                )
+            && model
+                .spec_step(system, &Input::TimerFired { timer }, NOW_MS)
                 .is_ok_and(|(next, _)| next.tasks.task(task.id).is_some_and(|t| !t.is_open()))
     })
 }
@@ -243,6 +274,15 @@ pub fn all() -> Vec<Property<CxModel>> {
         always,
         [0, 1, 2, 3, 4, 5, 6, 7, 8]
     ));
+    list.push(Property::always(ONE_LIVE_SLA, one_live_sla));
+    list.push(Property::always(
+        NO_AGENT_SLA_AFTER_UNSUBSCRIBE,
+        no_agent_sla_after_unsubscribe,
+    ));
+    list.push(Property::always(
+        NO_CHAT_SLA_DURING_VOICE,
+        no_chat_sla_during_voice,
+    ));
     list.push(Property::always(TRANSITIONS, transitions));
     list.push(Property::always(QUEUED_PROGRESS, queued_progress));
     list.push(Property::always(CLOSING_PROGRESS, closing_progress));
@@ -254,6 +294,18 @@ pub fn all() -> Vec<Property<CxModel>> {
     ));
     list.push(Property::sometimes(QUEUED_SITUATION, queued_situation));
     list.push(Property::sometimes(CLOSING_SITUATION, closing_situation));
+    list.push(Property::sometimes(
+        ONE_LIVE_SLA_SITUATION,
+        one_live_sla_situation,
+    ));
+    list.push(Property::sometimes(
+        NO_AGENT_SLA_AFTER_UNSUBSCRIBE_SITUATION,
+        no_agent_sla_after_unsubscribe_situation,
+    ));
+    list.push(Property::sometimes(
+        NO_CHAT_SLA_DURING_VOICE_SITUATION,
+        chat_and_voice_open,
+    ));
     list.extend(indexed!(
         conversation_state,
         n.conversation_states,

@@ -102,6 +102,8 @@ pub struct RunOptions {
     pub symmetry: bool,
     /// Re-search failing properties breadth-first for the shortest counterexample.
     pub shortest: bool,
+    /// Readings chosen on top of the rule set (`--reading`).
+    pub readings: cxspec_spec::Readings,
 }
 
 impl Default for RunOptions {
@@ -110,6 +112,7 @@ impl Default for RunOptions {
             threads: 1,
             symmetry: true,
             shortest: true,
+            readings: cxspec_spec::Readings::NONE,
         }
     }
 }
@@ -232,7 +235,7 @@ pub fn check_all(
     let start = Instant::now();
     let mut reports = Vec::new();
     for (i, bounds) in subs.iter().enumerate() {
-        let model = CxModel::new(bounds.clone(), rules);
+        let model = CxModel::new(bounds.clone(), rules).with_readings(options.readings);
         let report = check_one(model, options, every, |states, unique, depth, elapsed| {
             progress(Progress {
                 sub_config: i + 1,

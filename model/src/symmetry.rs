@@ -68,6 +68,18 @@ fn max_agent(system: &System) -> u32 {
     tasks.chain(participants).max().unwrap_or(0)
 }
 
+/// The largest agent ID of the state, the monitor's ghost participants included.
+fn max_agent_of(state: &ModelState) -> u32 {
+    let ghost = state.monitor.primaries().iter().map(|a| a.0);
+    ghost.max().unwrap_or(0).max(max_agent(&state.system))
+}
+
+/// The largest session ID of the state, the monitor's ghost timers included.
+fn max_session_of(state: &ModelState) -> u32 {
+    let ghost = state.monitor.customer_live().iter().map(|s| s.0);
+    ghost.max().unwrap_or(0).max(max_session(&state.system))
+}
+
 fn max_session(system: &System) -> u32 {
     system
         .conversation
@@ -87,14 +99,17 @@ pub fn agent_plan(state: &ModelState) -> RewritePlan<AgentId, IdMap> {
         .iter()
         .filter_map(|t| t.agent.map(|a| a.0))
         .chain(system.conversation.agents.iter().map(|p| p.agent.0));
-    RewritePlan::new(first_appearance(order, max_agent(system)), rename_agent)
+    RewritePlan::new(first_appearance(order, max_agent_of(state)), rename_agent)
 }
 
 /// The session renaming of the representative.
 pub fn session_plan(state: &ModelState) -> RewritePlan<SessionId, IdMap> {
     let system = &state.system;
     let order = system.conversation.sessions.iter().map(|s| s.id.0);
-    RewritePlan::new(first_appearance(order, max_session(system)), rename_session)
+    RewritePlan::new(
+        first_appearance(order, max_session_of(state)),
+        rename_session,
+    )
 }
 
 impl Rewrite<AgentId> for ModelState {
@@ -106,6 +121,7 @@ impl Rewrite<AgentId> for ModelState {
         for p in &mut next.system.conversation.agents {
             p.agent = plan.rewrite(&p.agent);
         }
+        next.monitor = self.monitor.renamed(|a| plan.rewrite(&a), |s| s);
         next
     }
 }
@@ -129,6 +145,7 @@ impl Rewrite<SessionId> for ModelState {
             *s = plan.rewrite(s);
         }
         system.sla.customer.sort_by_key(|(s, _)| *s);
+        next.monitor = self.monitor.renamed(|a| a, |s| plan.rewrite(&s));
         next
     }
 }

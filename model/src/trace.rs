@@ -155,8 +155,9 @@ fn list(items: &[String]) -> String {
 pub fn timed_steps(
     inputs: &[Input],
     config: &cxspec_spec::Config,
-    rules: RuleSet,
+    rules: impl Into<cxspec_spec::Rules>,
 ) -> Result<Vec<Step>, (usize, Reject)> {
+    let rules: cxspec_spec::Rules = rules.into();
     let mut system = System::new();
     let mut steps = Vec::with_capacity(inputs.len());
     let mut now = 0u64;
@@ -190,12 +191,13 @@ pub fn to_scenario(
     name: &str,
     title: &str,
 ) -> Result<Scenario, (usize, Reject)> {
-    let steps = timed_steps(inputs, &model.config, model.rules)?;
+    let steps = timed_steps(inputs, &model.config, model.run_rules())?;
     let mut scenario = Scenario {
         name: name.to_string(),
         title: title.to_string(),
         rules: Vec::new(),
         rule_set: model.rules,
+        readings: model.readings,
         config: model.config.clone(),
         steps,
     };

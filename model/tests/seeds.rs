@@ -81,6 +81,7 @@ fn ci_finds_every_situation_and_specified_keeps_every_property() {
             threads: 2,
             symmetry: true,
             shortest: true,
+            ..RunOptions::default()
         },
         Duration::from_secs(3600),
         |_| {},

@@ -10,6 +10,7 @@
 
 use crate::config::{deadline_after, Config};
 use crate::event::{Published, Reject, TaskView};
+use crate::readings::{Reading, Rules};
 use crate::rules::Rule;
 use crate::types::*;
 use crate::Outcome;
@@ -278,10 +279,12 @@ impl Conversation {
     }
 
     /// CONV-08: leave-conversation moves to WRAP_UP when wrap-up is enabled, else unsubscribes.
+    /// CONV-13 ends a hold the last PRIMARY agent leaves behind; R-08 `stays` keeps it.
     pub(crate) fn leave(
         &mut self,
         agent: AgentId,
         config: &Config,
+        rules: Rules,
         out: &mut Outcome,
         bus: &mut Bus,
     ) {
@@ -297,7 +300,9 @@ impl Conversation {
                     role: Role::WrapUp,
                 },
             );
-            self.end_hold_without_primary(out);
+            if rules.reads(Reading::HoldAtWrapUp) == "ends" {
+                self.end_hold_without_primary(out);
+            }
             self.refresh_state(config, out, bus);
         } else {
             self.unsubscribe(agent, UnsubscribeReason::Left, config, out, bus);

@@ -215,3 +215,32 @@ pub fn transition_violations(before: &System, after: &System) -> Vec<String> {
     }
     found
 }
+
+/// "An open voice session means no running non-voice customer SLA": while the customer
+/// is on the phone, the chats' customer SLAs are off (SLA-02 and SLA-03 at the call's
+/// start, and every rule that starts a chat's customer SLA requires no open voice session:
+/// SLA-08, SLA-11, SLA-13, SLA-15, SLA-17, SLA-20, SLA-22).
+///
+/// Kept out of [`Invariant::ALL`] on purpose: the vector generator derives vectors from
+/// that list, and the vectors must not change when the model checker gains a property.
+pub fn no_chat_sla_during_voice(system: &System) -> bool {
+    let conv = &system.conversation;
+    !conv.voice_open()
+        || system.sla.customer.iter().all(|(s, _)| {
+            conv.session(*s)
+                .is_some_and(|x| x.channel == ChannelKind::Voice)
+        })
+}
+
+/// The name of [`no_chat_sla_during_voice`] in the checker's output.
+pub const NO_CHAT_SLA_DURING_VOICE: &str = "no chat customer SLA during voice";
+
+/// The situation [`no_chat_sla_during_voice`] guards: a voice and a chat session open
+/// together.
+pub fn chat_and_voice_open(system: &System) -> bool {
+    let conv = &system.conversation;
+    conv.voice_open()
+        && conv
+            .open_sessions()
+            .any(|s| s.channel == ChannelKind::NonVoice)
+}

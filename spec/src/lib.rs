@@ -7,6 +7,7 @@
 //! * [`invariants`]: named predicates over a [`System`];
 //! * [`engine`]: many conversations at once, with real deadlines on a timer queue;
 //! * [`rules`]: rule IDs (see `spec/RULES.md`) and the three rule sets;
+//! * [`readings`]: the open points of the sources as named choices on top of a rule set;
 //! * [`scenarios`]: the worked cases of the sources as data;
 //! * [`limits`]: the limits every YAML input file is checked against before parsing.
 //!
@@ -19,6 +20,8 @@ pub mod engine;
 pub mod event;
 pub mod invariants;
 pub mod limits;
+pub mod monitors;
+pub mod readings;
 pub mod rules;
 pub mod scenarios;
 pub mod sla;
@@ -28,6 +31,7 @@ pub mod types;
 
 pub use config::Config;
 pub use event::{Input, Published, Reject, TaskView, TimerKey};
+pub use readings::{Reading, Readings, Rules};
 pub use rules::{Deviation, Rule, RuleSet};
 pub use system::System;
 pub use types::*;

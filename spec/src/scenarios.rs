@@ -11,6 +11,7 @@ use crate::config::{
     line_of_key, step_field_line, step_lines, yaml_error, Config, ConfigError, MAX_TIME_MS,
 };
 use crate::event::{Input, Published, Reject};
+use crate::readings::{Readings, Rules};
 use crate::rules::{Rule, RuleSet};
 use crate::system::System;
 use crate::types::*;
@@ -35,6 +36,9 @@ pub struct Scenario {
     pub rules: Vec<String>,
     #[serde(default)]
     pub rule_set: RuleSet,
+    /// Readings chosen on top of the rule set (`{R-03: agent-sla-started}`).
+    #[serde(default, skip_serializing_if = "Readings::is_empty")]
+    pub readings: Readings,
     #[serde(default)]
     pub config: Config,
     pub steps: Vec<Step>,
@@ -89,7 +93,7 @@ impl Scenario {
                     &step.input,
                     step.at_ms,
                     &self.config,
-                    self.rule_set,
+                    Rules::new(self.rule_set, self.readings),
                     &mut outcome,
                 )
                 .map(|()| outcome);
@@ -195,6 +199,7 @@ fn scenario(name: &str, title: &str, rules: &[&str], config: Config, steps: Vec<
         title: title.to_string(),
         rules: rules.iter().map(|r| r.to_string()).collect(),
         rule_set: RuleSet::Specified,
+        readings: Readings::NONE,
         config,
         steps,
     }

@@ -11,7 +11,8 @@
 use crate::config::Config;
 use crate::conversation::{Bus, Conversation};
 use crate::event::{Input, Reject, TimerKey};
-use crate::rules::{Rule, RuleSet};
+use crate::readings::{Reading, Rules};
+use crate::rules::Rule;
 use crate::sla::SlaTimers;
 use crate::task::TaskBook;
 use crate::types::*;
@@ -36,7 +37,7 @@ impl System {
         input: &Input,
         now_ms: u64,
         config: &Config,
-        rules: RuleSet,
+        rules: impl Into<Rules>,
     ) -> Result<(System, Outcome), Reject> {
         let mut next = self.clone();
         let mut out = Outcome::default();
@@ -232,9 +233,10 @@ impl System {
         input: &Input,
         now_ms: u64,
         config: &Config,
-        rules: RuleSet,
+        rules: impl Into<Rules>,
         out: &mut Outcome,
     ) -> Result<(), Reject> {
+        let rules: Rules = rules.into();
         // The time domain first (conformance/FORMAT.md, "Time"): every deadline this step
         // can arm is `now_ms` plus at most the longest configured duration, so when that sum
         // is within MAX_TIME_MS no deadline is wrapped or inexact. A timer's fire is exempt:
@@ -261,6 +263,12 @@ impl System {
             Input::CustomerMessage { session } => conv.customer_message(session, out, &mut bus),
             Input::BotMessage { session } => conv.bot_message(session, out, &mut bus),
             Input::AgentMessage { agent } => {
+                // R-07 `resumes`: an agent's message during hold is taken as the end of it
+                // (`153747909.md`), so the resume comes first and the message meets an
+                // active conversation.
+                if rules.reads(Reading::AgentMessageOnHold) == "resumes" {
+                    conv.resume(config, out, &mut bus);
+                }
                 let role = conv.participant(agent).expect("guarded").role;
                 conv.agent_message(agent, role, out, &mut bus);
             }
@@ -298,7 +306,7 @@ impl System {
                 let session = tasks.agent_request_session(agent, conv).expect("guarded");
                 tasks.conference(session, now_ms, config, out, &mut bus)
             }
-            Input::LeaveConversation { agent } => conv.leave(agent, config, out, &mut bus),
+            Input::LeaveConversation { agent } => conv.leave(agent, config, rules, out, &mut bus),
             Input::WrapUpApplied { agent } | Input::LeaveWithoutWrapUp { agent } => {
                 let id = tasks.wrap_up_task_of(agent).expect("guarded");
                 tasks.finish_wrap_up(id, out, &mut bus);
@@ -318,9 +326,9 @@ impl System {
             Input::QueueFlush => tasks.flush(rules, out, &mut bus),
             Input::HousekeepingDone => conv.housekeeping_done(out, &mut bus),
             Input::TimerFired { timer } => match timer {
-                TimerKey::AgentSla => sla.agent_timer_fired(config, out, &mut bus),
+                TimerKey::AgentSla => sla.agent_timer_fired(config, rules, out, &mut bus),
                 TimerKey::CustomerSla { session } => {
-                    sla.customer_timer_fired(session, config, out, &mut bus)
+                    sla.customer_timer_fired(session, config, rules, out, &mut bus)
                 }
                 TimerKey::RequestTtl => tasks.ttl_expired(out, &mut bus),
                 TimerKey::Rona { task } => tasks.rona(task, rules, out, &mut bus),

@@ -11,7 +11,8 @@
 use crate::config::{deadline_after, Config};
 use crate::conversation::{Bus, Conversation};
 use crate::event::{Published, Reject, TaskView};
-use crate::rules::{Deviation, Rule, RuleSet};
+use crate::readings::Rules;
+use crate::rules::{Deviation, Rule};
 use crate::types::*;
 use crate::Outcome;
 use serde::{Deserialize, Serialize};
@@ -358,7 +359,7 @@ impl TaskBook {
         &mut self,
         agent: AgentId,
         config: &Config,
-        rules: RuleSet,
+        rules: Rules,
         out: &mut Outcome,
         bus: &mut Bus,
     ) {
@@ -497,7 +498,7 @@ impl TaskBook {
     }
 
     /// RONA (TASK-04, TASK-06, TASK-12, TASK-14).
-    pub(crate) fn rona(&mut self, id: TaskId, rules: RuleSet, out: &mut Outcome, bus: &mut Bus) {
+    pub(crate) fn rona(&mut self, id: TaskId, rules: Rules, out: &mut Outcome, bus: &mut Bus) {
         let request = self
             .request
             .clone()
@@ -578,7 +579,7 @@ impl TaskBook {
     }
 
     /// TASK-21.
-    pub(crate) fn flush(&mut self, rules: RuleSet, out: &mut Outcome, bus: &mut Bus) {
+    pub(crate) fn flush(&mut self, rules: Rules, out: &mut Outcome, bus: &mut Bus) {
         out.rule(Rule::Task21);
         let id = self.queued_task().expect("guarded: a task is queued").id;
         if rules.has(Deviation::FlushPublishesNothing) {

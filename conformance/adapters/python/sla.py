@@ -12,6 +12,10 @@ What it leaves out: the `documented` and `as-implemented` rule sets (only `speci
 and everything the other components decide (it learns sessions, participants and hold only
 from their events).
 
+Readings (spec/RULES.md, "Readings"): `readings` maps a reading ID to the alternative this
+monitor follows; the SLA readings R-02, R-03, R-04, R-05, R-06 and R-09 are implemented, the
+others follow `specified`. The adapter declares them in `hello`.
+
 A mutant switch (`mutant` = a rule ID) disables one rule, for the mutation run of
 conformance/MUTATION.md.
 """
@@ -28,25 +32,30 @@ MUTABLE = ["SLA-%02d" % n for n in range(1, 28)]
 class Timer:
     """A running SLA timer: its start, duration, next threshold level and due time."""
 
-    def __init__(self, now_ms, duration_ms, levels_pct):
+    def __init__(self, now_ms, duration_ms, levels_pct, round_up=False):
         self.started_ms = now_ms
         self.duration_ms = duration_ms
         self.levels_pct = levels_pct
+        self.round_up = round_up
         self.next_level = 0
         self.deadline_ms = self._due()
 
     def _due(self):
         # SLA-23: due first at each intermediate level, t + d * level / 100 (integer ms),
         # then at 100%.
+        # R-09 `up` rounds an instant that is not a whole millisecond up.
         if self.next_level < len(self.levels_pct):
-            return self.started_ms + self.duration_ms * self.levels_pct[self.next_level] // 100
+            share = self.duration_ms * self.levels_pct[self.next_level]
+            share = -(-share // 100) if self.round_up else share // 100
+            return self.started_ms + share
         return self.started_ms + self.duration_ms
 
 
 class Monitor:
-    def __init__(self, config, mutant=None):
+    def __init__(self, config, mutant=None, readings=None):
         self.config = config
         self.mutant = mutant
+        self.readings = readings or {}
         self.now_ms = 0
         # The conversation as the other components' events describe it.
         self.sessions = []  # [session id, channel, open] in start order
@@ -61,6 +70,10 @@ class Monitor:
 
     def on(self, rule):
         return rule != self.mutant
+
+    def reads(self, reading, alternative):
+        """Whether this monitor follows `alternative` of `reading` (default: specified's)."""
+        return self.readings.get(reading) == alternative
 
     def session(self, sid):
         for s in self.sessions:
@@ -89,7 +102,8 @@ class Monitor:
 
     def start_agent(self, reset):
         cfg = self.config
-        self.agent_sla = Timer(self.now_ms, cfg["agent_sla_ms"], cfg["agent_sla_thresholds_pct"])
+        self.agent_sla = Timer(self.now_ms, cfg["agent_sla_ms"], cfg["agent_sla_thresholds_pct"],
+                               self.reads("R-09", "up"))
         name = "RESET_AGENT_SLA" if reset else "AGENT_SLA_STARTED"
         self.publish(name, deadline_ms=self.agent_sla.deadline_ms)
 
@@ -106,7 +120,8 @@ class Monitor:
         # SLA-26: the duration is the channel kind's.
         voice_duration = channel == VOICE and self.on("SLA-26")
         duration = self.config["voice_customer_sla_ms" if voice_duration else "customer_sla_ms"]
-        timer = Timer(self.now_ms, duration, self.config["customer_sla_thresholds_pct"])
+        timer = Timer(self.now_ms, duration, self.config["customer_sla_thresholds_pct"],
+                      self.reads("R-09", "up"))
         self.customer[sid] = timer
         self.publish("CUSTOMER_SLA_STARTED", session=sid, deadline_ms=timer.deadline_ms)
 
@@ -170,7 +185,8 @@ class Monitor:
             if not self.voice_open() and not self.hold and self.on("SLA-02"):
                 self.start_customer(e["session"])  # that session only
         elif kind == "TASK_ENQUEUED":
-            if not self.has_primary() and self.on("SLA-04"):
+            # R-02 `stop`: also while a PRIMARY agent is present.
+            if (not self.has_primary() or self.reads("R-02", "stop")) and self.on("SLA-04"):
                 self.stop_customer(e["session"])
         elif kind == "AGENT_SUBSCRIBED":
             if not self.voice_open() and not self.hold and self.on("SLA-05"):
@@ -218,7 +234,12 @@ class Monitor:
                 self.stop_customer(e["session"])
         elif kind == "BOT_MESSAGE":
             if not self.hold and not self.voice_open() and self.on("SLA-17"):
-                self.start_open_non_voice()
+                if self.reads("R-06", "own-session"):
+                    s = self.session(e["session"])
+                    if s and s[2] and s[1] != VOICE:
+                        self.start_customer(s[0])
+                else:
+                    self.start_open_non_voice()
         elif kind == "CONVERSATION_PAUSED":
             if self.on("SLA-18"):
                 self.stop_non_voice()
@@ -226,17 +247,25 @@ class Monitor:
                 self.stop_agent()
         elif kind == "CONVERSATION_RESUMED":
             # SLA-22: both timers come back after a pause, unless a call is on.
+            # R-03 names the agent SLA's event; R-04 `on-notice` leaves the customer SLAs to
+            # the resume notice (a BOT_MESSAGE).
             if not self.voice_open() and self.on("SLA-22"):
                 if self.has_primary():
-                    self.start_agent(reset=True)
-                self.start_open_non_voice()
+                    self.start_agent(reset=not self.reads("R-03", "agent-sla-started"))
+                if not self.reads("R-04", "on-notice"):
+                    self.start_open_non_voice()
         elif kind == "NO_AGENT_AVAILABLE":
+            # R-05: every open chat (specified), the request's session, or the latest chat.
             if not self.has_primary() and not self.voice_open() and not self.hold and self.on("SLA-20"):
-                s = self.session(e["session"])
-                if not (s and s[2]):
-                    chats = [x for x in self.open_sessions() if x[1] != VOICE]
-                    s = chats[-1] if chats else None
-                if s:
+                chats = [x for x in self.open_sessions() if x[1] != VOICE]
+                if self.reads("R-05", "request-session"):
+                    s = self.session(e["session"])
+                    targets = [s] if s and s[2] else chats[-1:]
+                elif self.reads("R-05", "latest-open-chat"):
+                    targets = chats[-1:]
+                else:
+                    targets = chats
+                for s in targets:
                     self.start_customer(s[0])
         elif kind == "PARTICIPANT_ROLE_CHANGED":
             if self.agents and all(a[1] == WRAP_UP for a in self.agents) and self.on("SLA-21"):
