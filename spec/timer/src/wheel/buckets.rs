@@ -1,0 +1,541 @@
+//! The wheel's buckets: the level arithmetic, and each bucket as an append-only chain of
+//! 1 KiB blocks of `(slot, stamp)` entries from one shared pool.
+//!
+//! - Level arithmetic ([`bucket_for`], [`bucket_start`]): 11 levels of 64 buckets plus
+//!   `OVERDUE`. Level `L` bucket `s` holds timers whose deadline agrees with `now` on every
+//!   bit above bit `6L + 5` and has `s` as its 6-bit digit at level `L`.
+//! - Chains: a bucket is a list of blocks; appending writes one 8-byte entry. Walking a bucket
+//!   is a [`Walk`] over its blocks, the one way every part of the wheel reads entries: it yields
+//!   a block and how many of its entries are used, by index, so the walker may append to other
+//!   buckets (and grow the pool) while it walks.
+//! - Per bucket a live count and a cached minimum deadline; per level a 64-bit occupancy bitmap,
+//!   and a mask of non-empty levels, so the next bucket is two `trailing_zeros` away.
+//!
+//! Left out: which entries are stale (the slab knows; compaction asks it through `&Slab`).
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+
+use super::slab::Slab;
+
+pub(super) const LEVEL_BITS: u32 = 6;
+pub(super) const SLOTS_PER_LEVEL: usize = 1 << LEVEL_BITS;
+/// ceil(64 / 6): enough levels that every `u64` deadline has a bucket.
+pub(super) const LEVELS: usize = 11;
+pub(super) const OVERDUE: usize = LEVELS * SLOTS_PER_LEVEL;
+pub(super) const BUCKETS: usize = OVERDUE + 1;
+pub(super) const NIL: u32 = u32::MAX;
+/// Entries per block: 1 KiB, large enough that walking a bucket is a sequential scan, small
+/// enough that a half-empty last block per bucket costs little.
+pub(super) const BLOCK: usize = 128;
+/// At most this many blocks are reserved beyond what `with_capacity` strictly needs.
+const BLOCK_SPARE: usize = 64;
+/// Stale entries a bucket may hold beyond its live count before it is compacted.
+pub(super) const STALE_SLACK: u32 = 64;
+/// A bucket is compacted when its entries exceed this many times its live timers (plus the
+/// slack). Compacting reads every entry's slot, so each compaction costs
+/// `FACTOR / (FACTOR - 1)` slot reads per stale entry removed: 3 keeps that at 1.5 while
+/// stale entries stay below twice the live ones.
+pub(super) const STALE_FACTOR: u32 = 3;
+/// How many entries ahead compaction prefetches the slab slot (its loop body is short, so it
+/// needs a longer lead than the wheel's walks).
+const COMPACT_PREFETCH_AHEAD: usize = 64;
+
+/// The bucket a timer with `deadline_ms` belongs in while the clock reads `now_ms`.
+#[inline]
+pub(super) fn bucket_for(now_ms: u64, deadline_ms: u64) -> usize {
+    if deadline_ms <= now_ms {
+        return OVERDUE;
+    }
+    // The highest differing bit picks the level: below it the deadline's digits are free,
+    // above it the deadline agrees with now, so the bucket is reached in order.
+    let differing = deadline_ms ^ now_ms;
+    let level = (63 - differing.leading_zeros()) / LEVEL_BITS;
+    let digit = (deadline_ms >> (level * LEVEL_BITS)) as usize & (SLOTS_PER_LEVEL - 1);
+    level as usize * SLOTS_PER_LEVEL + digit
+}
+
+/// First millisecond covered by bucket (`level`, `digit`) in the rotation `now_ms` is in.
+#[inline]
+pub(super) fn bucket_start(now_ms: u64, level: u32, digit: u32) -> u64 {
+    let shift = level * LEVEL_BITS;
+    let above = shift + LEVEL_BITS;
+    let prefix = if above >= 64 {
+        0
+    } else {
+        now_ms & !((1u64 << above) - 1)
+    };
+    prefix | (u64::from(digit) << shift)
+}
+
+/// One bucket entry: a slab slot and the stamp it had when this entry was written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Entry {
+    pub(super) slot: u32,
+    pub(super) stamp: u32,
+}
+
+struct Block {
+    entries: [Entry; BLOCK],
+    /// Next block of the same bucket, or of the free pool.
+    next: u32,
+}
+
+/// The blocks of a bucket: `first ..= last`, with `last_len` entries used in `last`.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Chain {
+    first: u32,
+    last: u32,
+    last_len: u32,
+}
+
+impl Chain {
+    const EMPTY: Chain = Chain {
+        first: NIL,
+        last: NIL,
+        last_len: 0,
+    };
+
+    /// Walks the chain's blocks in order.
+    pub(super) fn walk(self) -> Walk {
+        Walk {
+            block: self.first,
+            chain: self,
+        }
+    }
+}
+
+/// A cursor over a chain's blocks: each step gives a block index and its used length. It
+/// holds indices, not borrows, so the walker may change the pool while it walks (blocks of a
+/// detached chain are neither written nor freed until the walker frees them).
+pub(super) struct Walk {
+    block: u32,
+    chain: Chain,
+}
+
+impl Walk {
+    #[inline]
+    pub(super) fn next(&mut self, buckets: &Buckets) -> Option<(u32, usize)> {
+        let block = self.block;
+        if block == NIL {
+            return None;
+        }
+        let used = if block == self.chain.last {
+            self.block = NIL;
+            self.chain.last_len as usize
+        } else {
+            self.block = buckets.blocks[block as usize].next;
+            BLOCK
+        };
+        Some((block, used))
+    }
+}
+
+/// A bucket: a chain of blocks plus counts, and a cached minimum deadline.
+///
+/// The minimum matters only for level >= 1 buckets and `OVERDUE` (a level-0 bucket holds one
+/// deadline). It is atomic only so `next_deadline(&self)` can refresh the cache without `&mut`
+/// while the wheel stays `Sync`; all accesses are `Relaxed` and from one thread at a time.
+struct Bucket {
+    chain: Chain,
+    /// Entries, live and stale.
+    entries: u32,
+    /// Live timers; the occupancy bit is set iff this is non-zero.
+    live: u32,
+    /// When `min_exact`, the least live deadline; otherwise a lower bound.
+    min_ms: AtomicU64,
+    min_exact: AtomicBool,
+}
+
+/// Every bucket, the block pool they share, and the occupancy bitmaps.
+pub(super) struct Buckets {
+    blocks: Vec<Block>,
+    free_block: u32,
+    headers: Box<[Bucket]>,
+    /// Bit `s` of `occupied[L]` is set iff bucket `(L, s)` has live timers.
+    occupied: [u64; LEVELS],
+    /// Bit `L` is set iff `occupied[L] != 0`.
+    levels: u16,
+}
+
+impl Buckets {
+    /// Room for `capacity` entries before the block pool reallocates.
+    pub(super) fn with_capacity(capacity: usize) -> Self {
+        let headers = (0..BUCKETS)
+            .map(|_| Bucket {
+                chain: Chain::EMPTY,
+                entries: 0,
+                live: 0,
+                min_ms: AtomicU64::new(u64::MAX),
+                min_exact: AtomicBool::new(true),
+            })
+            .collect();
+        let blocks = capacity.div_ceil(BLOCK);
+        Self {
+            // Plus a few for the part-filled last blocks of the buckets in use.
+            blocks: Vec::with_capacity(blocks + blocks.min(BLOCK_SPARE)),
+            free_block: NIL,
+            headers,
+            occupied: [0; LEVELS],
+            levels: 0,
+        }
+    }
+
+    /// Blocks ever allocated.
+    pub(super) fn allocated(&self) -> usize {
+        self.blocks.len()
+    }
+
+    /// The entries of `block`'s first `used` slots (a step of a [`Walk`]).
+    #[inline]
+    pub(super) fn entries(&self, block: u32, used: usize) -> &[Entry] {
+        &self.blocks[block as usize].entries[..used]
+    }
+
+    #[inline]
+    pub(super) fn live(&self, bucket: usize) -> u32 {
+        self.headers[bucket].live
+    }
+
+    /// The lowest non-empty level and its first non-empty bucket's digit. Lower levels always
+    /// start earlier than higher ones (a level-L bucket lies inside the current level-(L+1)
+    /// bucket), so this is the next bucket in time.
+    #[inline]
+    pub(super) fn first_occupied(&self) -> Option<(u32, u32)> {
+        if self.levels == 0 {
+            return None;
+        }
+        let level = self.levels.trailing_zeros();
+        Some((level, self.occupied[level as usize].trailing_zeros()))
+    }
+
+    #[inline]
+    fn set_occupied(&mut self, bucket: usize) {
+        if bucket != OVERDUE {
+            let level = bucket / SLOTS_PER_LEVEL;
+            self.occupied[level] |= 1 << (bucket % SLOTS_PER_LEVEL);
+            self.levels |= 1 << level;
+        }
+    }
+
+    #[inline]
+    fn clear_occupied(&mut self, bucket: usize) {
+        if bucket != OVERDUE {
+            let level = bucket / SLOTS_PER_LEVEL;
+            self.occupied[level] &= !(1 << (bucket % SLOTS_PER_LEVEL));
+            if self.occupied[level] == 0 {
+                self.levels &= !(1 << level);
+            }
+        }
+    }
+
+    fn alloc_block(&mut self) -> u32 {
+        if self.free_block != NIL {
+            let block = self.free_block;
+            self.free_block = self.blocks[block as usize].next;
+            self.blocks[block as usize].next = NIL;
+            return block;
+        }
+        let block = u32::try_from(self.blocks.len())
+            .ok()
+            .filter(|&b| b != NIL)
+            .expect("more than 2^32 - 1 entry blocks");
+        if self.blocks.len() == self.blocks.capacity() {
+            // Grow by an eighth rather than double: blocks are most of the memory after the
+            // slab, and a doubled pool would idle up to 8 bytes per live timer. (Large
+            // reallocations are remapped rather than copied by the system allocator.)
+            self.blocks.reserve_exact(self.blocks.len() / 8 + 4);
+        }
+        self.blocks.push(Block {
+            entries: [Entry { slot: 0, stamp: 0 }; BLOCK],
+            next: NIL,
+        });
+        block
+    }
+
+    /// Returns a detached chain's blocks to the pool.
+    pub(super) fn free_chain(&mut self, chain: Chain) {
+        if chain.first != NIL {
+            self.blocks[chain.last as usize].next = self.free_block;
+            self.free_block = chain.first;
+        }
+    }
+
+    /// Appends the entry of a live timer with `deadline_ms` to `bucket`.
+    #[inline]
+    pub(super) fn place(&mut self, bucket: usize, entry: Entry, deadline_ms: u64) {
+        let Chain {
+            mut last, last_len, ..
+        } = self.headers[bucket].chain;
+        let mut last_len = last_len as usize;
+        if last == NIL || last_len == BLOCK {
+            let block = self.alloc_block();
+            if last == NIL {
+                self.headers[bucket].chain.first = block;
+            } else {
+                self.blocks[last as usize].next = block;
+            }
+            (last, last_len) = (block, 0);
+        }
+        self.blocks[last as usize].entries[last_len] = entry;
+        let b = &mut self.headers[bucket];
+        b.chain.last = last;
+        b.chain.last_len = last_len as u32 + 1;
+        b.entries += 1;
+        b.live += 1;
+        if b.live == 1 {
+            *b.min_ms.get_mut() = deadline_ms;
+            *b.min_exact.get_mut() = true;
+            self.set_occupied(bucket);
+        } else {
+            let min = b.min_ms.get_mut();
+            if deadline_ms < *min {
+                // Below even a stale lower bound, so it is the true minimum.
+                *min = deadline_ms;
+                *b.min_exact.get_mut() = true;
+            }
+        }
+    }
+
+    /// Detaches every entry of `bucket` and returns their chain; the bucket is then empty.
+    #[inline]
+    pub(super) fn take(&mut self, bucket: usize) -> Chain {
+        let b = &mut self.headers[bucket];
+        let chain = std::mem::replace(&mut b.chain, Chain::EMPTY);
+        b.entries = 0;
+        b.live = 0;
+        self.clear_occupied(bucket);
+        chain
+    }
+
+    /// Records that the timer whose deadline was `deadline_ms` left `bucket` (its entry is
+    /// already stale: the caller bumped the stamp). Empties or compacts the bucket as needed.
+    #[inline]
+    pub(super) fn unplace<P>(&mut self, bucket: usize, deadline_ms: u64, slab: &Slab<P>) {
+        let b = &mut self.headers[bucket];
+        b.live -= 1;
+        if b.live == 0 {
+            let chain = self.take(bucket);
+            self.free_chain(chain);
+            return;
+        }
+        if deadline_ms == *b.min_ms.get_mut() {
+            // Another timer may share the minimum; recomputing is deferred to `min`.
+            *b.min_exact.get_mut() = false;
+        }
+        if b.entries > STALE_FACTOR * b.live + STALE_SLACK {
+            self.compact(bucket, slab);
+        }
+    }
+
+    /// Drops the stale entries of `bucket`, keeping the live ones in order, and returns the
+    /// blocks it no longer needs to the pool.
+    pub(super) fn compact<P>(&mut self, bucket: usize, slab: &Slab<P>) {
+        let chain = self.headers[bucket].chain;
+        if chain.first == NIL {
+            return;
+        }
+        // The write cursor trails the read cursor, so compacting in place is safe.
+        let (mut write_block, mut write_at) = (chain.first, 0usize);
+        let mut kept = 0u32;
+        let mut walk = chain.walk();
+        while let Some((block, used)) = walk.next(self) {
+            for i in 0..used {
+                let entries = self.entries(block, used);
+                if let Some(ahead) = entries.get(i + COMPACT_PREFETCH_AHEAD) {
+                    slab.prefetch(ahead.slot);
+                }
+                let entry = entries[i];
+                if slab.current(entry).is_none() {
+                    continue;
+                }
+                if write_at == BLOCK {
+                    write_block = self.blocks[write_block as usize].next;
+                    write_at = 0;
+                }
+                self.blocks[write_block as usize].entries[write_at] = entry;
+                write_at += 1;
+                kept += 1;
+            }
+        }
+        let b = &mut self.headers[bucket];
+        debug_assert_eq!(kept, b.live);
+        b.entries = kept;
+        if kept == 0 {
+            let chain = self.take(bucket);
+            self.free_chain(chain);
+            return;
+        }
+        b.chain.last = write_block;
+        b.chain.last_len = write_at as u32;
+        let spare = self.blocks[write_block as usize].next;
+        self.blocks[write_block as usize].next = NIL;
+        if write_block != chain.last {
+            self.free_chain(Chain {
+                first: spare,
+                last: chain.last,
+                last_len: 0,
+            });
+        }
+    }
+
+    /// The minimum live deadline in a level >= 1 or `OVERDUE` bucket, refreshing the cache.
+    pub(super) fn min<P>(&self, bucket: usize, slab: &Slab<P>) -> u64 {
+        let b = &self.headers[bucket];
+        if b.min_exact.load(Relaxed) {
+            return b.min_ms.load(Relaxed);
+        }
+        let mut min = u64::MAX;
+        let mut walk = b.chain.walk();
+        while let Some((block, used)) = walk.next(self) {
+            for &entry in self.entries(block, used) {
+                if let Some(deadline_ms) = slab.current(entry) {
+                    min = min.min(deadline_ms);
+                }
+            }
+        }
+        b.min_ms.store(min, Relaxed);
+        b.min_exact.store(true, Relaxed);
+        min
+    }
+}
+
+#[cfg(test)]
+impl Buckets {
+    /// Every entry of `bucket`, in order (checked against its entry count).
+    pub(super) fn entries_of(&self, bucket: usize) -> Vec<Entry> {
+        let mut out = Vec::new();
+        let mut walk = self.headers[bucket].chain.walk();
+        while let Some((block, used)) = walk.next(self) {
+            out.extend_from_slice(self.entries(block, used));
+        }
+        assert_eq!(out.len(), self.headers[bucket].entries as usize);
+        out
+    }
+
+    /// Rewrites every entry `(slot, from)` to `(slot, to)`.
+    pub(super) fn restamp(&mut self, slot: u32, from: u32, to: u32) {
+        for block in &mut self.blocks {
+            for entry in &mut block.entries {
+                if *entry == (Entry { slot, stamp: from }) {
+                    entry.stamp = to;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn level_digit(bucket: usize) -> (u32, u32) {
+        assert_ne!(bucket, OVERDUE);
+        (
+            (bucket / SLOTS_PER_LEVEL) as u32,
+            (bucket % SLOTS_PER_LEVEL) as u32,
+        )
+    }
+
+    /// Width in ms of one bucket at `level` (saturating for the top level's digit range).
+    fn width(level: u32) -> u128 {
+        1u128 << (level * LEVEL_BITS)
+    }
+
+    #[test]
+    fn the_level_is_the_highest_bit_in_which_deadline_and_now_differ() {
+        let now = 0;
+        assert_eq!(bucket_for(now, 1), 1);
+        assert_eq!(bucket_for(now, 63), 63);
+        assert_eq!(bucket_for(now, 64), SLOTS_PER_LEVEL + 1);
+        assert_eq!(bucket_for(now, 4_095), 2 * SLOTS_PER_LEVEL - 1);
+        assert_eq!(bucket_for(now, 4_096), 2 * SLOTS_PER_LEVEL + 1);
+        // Level 10 has only bits 60..63: digits 0..15.
+        assert_eq!(bucket_for(now, 1 << 60), 10 * SLOTS_PER_LEVEL + 1);
+        assert_eq!(bucket_for(now, u64::MAX), 10 * SLOTS_PER_LEVEL + 15);
+        // Relative to now: 100 and 127 share now's bits above bit 5, so both are level 0.
+        assert_eq!(bucket_for(100, 127), 63);
+        // 127 -> 128 crosses a level-1 boundary: level 1, digit 2.
+        assert_eq!(bucket_for(127, 128), SLOTS_PER_LEVEL + 2);
+    }
+
+    #[test]
+    fn deadlines_at_or_before_now_are_overdue() {
+        assert_eq!(bucket_for(0, 0), OVERDUE);
+        assert_eq!(bucket_for(1_000, 999), OVERDUE);
+        assert_eq!(bucket_for(u64::MAX, u64::MAX), OVERDUE);
+        assert_eq!(bucket_for(1_000, 0), OVERDUE);
+    }
+
+    #[test]
+    fn a_deadline_lies_in_the_range_its_bucket_starts() {
+        let nows = [
+            0,
+            1,
+            63,
+            64,
+            4_095,
+            123_456_789,
+            1 << 36,
+            u64::MAX / 3,
+            u64::MAX - 1,
+        ];
+        let offsets = [
+            1,
+            2,
+            63,
+            64,
+            65,
+            4_096,
+            262_143,
+            1 << 30,
+            1 << 36,
+            1 << 59,
+            1 << 62,
+        ];
+        for now in nows {
+            for offset in offsets {
+                let Some(deadline) = now.checked_add(offset) else {
+                    continue;
+                };
+                let (level, digit) = level_digit(bucket_for(now, deadline));
+                let start = bucket_start(now, level, digit);
+                assert!(
+                    u128::from(start) <= u128::from(deadline)
+                        && u128::from(deadline) < u128::from(start) + width(level),
+                    "now {now}, deadline {deadline}: bucket ({level}, {digit}) starts at {start}"
+                );
+                // A bucket in the wheel is always ahead of the clock.
+                assert!(start > now, "now {now}, deadline {deadline}");
+            }
+        }
+    }
+
+    #[test]
+    fn lower_levels_start_before_higher_ones() {
+        // The advance loop relies on it: any occupied level-L bucket starts before any
+        // occupied level-(L+1) bucket, for the buckets `bucket_for` can pick.
+        for now in [0u64, 5, 4_100, 1 << 40, u64::MAX - 70] {
+            for level in 0..(LEVELS as u32 - 1) {
+                let top_digit = (SLOTS_PER_LEVEL - 1) as u32;
+                let lower_end = u128::from(bucket_start(now, level, top_digit)) + width(level);
+                let higher_shift = (level + 1) * LEVEL_BITS;
+                let now_digit = (now >> higher_shift) as u32 & top_digit;
+                // The next higher bucket, if that level has one (level 10 has 16 digits).
+                let next = ((u128::from(now) >> higher_shift) + 1) << higher_shift;
+                if now_digit == top_digit || next > u128::from(u64::MAX) {
+                    continue;
+                }
+                let higher = bucket_start(now, level + 1, now_digit + 1);
+                assert_eq!(u128::from(higher), next);
+                assert!(lower_end <= next, "now {now}, level {level}");
+            }
+        }
+    }
+
+    #[test]
+    fn bucket_start_of_the_top_level_ignores_now() {
+        assert_eq!(bucket_start(u64::MAX, 10, 0), 0);
+        assert_eq!(bucket_start(12_345, 10, 15), 15 << 60);
+        assert_eq!(bucket_start(0x1234_5678, 1, 3), 0x1234_5000 | 3 << 6);
+    }
+}

@@ -1,0 +1,433 @@
+//! The fast timer queue: a hierarchical timing wheel over the whole `u64` millisecond range.
+//!
+//! # Shape
+//! - 11 levels of 64 buckets. Level `L` bucket `s` holds timers whose deadline agrees with
+//!   `now` on every bit above bit `6L + 5` and has `s` as its 6-bit digit at level `L`.
+//!   11 x 6 = 66 bits cover all of `u64`, so there is no overflow list, no clamping of far
+//!   deadlines (tokio's wheel stops at 2^36 ms) and no top-level wrap-around: the top level
+//!   (bits 60..63) is never rotated past, because a deadline in the wheel is always ahead of
+//!   `now`. Lower levels wrap as usual and are tested across their boundaries.
+//! - One extra bucket, `OVERDUE`, takes timers armed or reset to a deadline `<= now`; they fire
+//!   first at the next `advance`.
+//! - Per level a 64-bit occupancy bitmap, and a 16-bit mask of non-empty levels, so the next
+//!   bucket is two `trailing_zeros` away and an empty `advance` is O(1).
+//! - Timers live in a slab (`Vec<Slot<P>>`, 24 bytes per slot for an 8-byte payload) with a
+//!   stack of vacant slots. A bucket is an append-only sequence of 8-byte
+//!   entries `(slot, stamp)` stored in 1 KiB blocks from a shared pool.
+//! - Cancellation is lazy: each slot has a `stamp` that changes on every arm, reset, cancel and
+//!   fire; an entry whose stamp no longer matches its slot's is stale and is skipped. So
+//!   `cancel` touches one slab slot, and walking a bucket reads its entries sequentially while
+//!   the slab reads are independent of each other and prefetched ahead of use.
+//!
+//! # Why arrays, not intrusive lists
+//! tokio and Linux thread each bucket as a doubly linked list through the timer entries. That
+//! was built and measured first (kept in `benches/timer_core.rs` as `wheel_intrusive`): every
+//! list step is a cache miss that depends on the previous one. Splitting buckets into 16
+//! deadline-hashed chains walked in lockstep with prefetch cut uniform-deadline expiry at 1M
+//! timers from ~150 to ~55 ns per timer, but timers sharing a deadline must share a chain to
+//! stay FIFO, so with second-granular deadlines (thousands of timers per deadline, the usual
+//! SLA case) a bucket is one long chain again: ~140 ns per fired timer against ~40 ns here.
+//! The lists need no compaction and stay at 32 bytes per timer under churn, and drain uniform
+//! deadlines ~15 % faster; these arrays cost 24 + 8 bytes plus block slack, and keep up to two
+//! stale entries per live timer in a bucket before compacting. BENCHMARKS.md has the numbers.
+//!
+//! # Bounded staleness
+//! Each bucket counts its live timers (a live timer's bucket is recomputable from its deadline
+//! and `now`, as in tokio). A bucket whose live count drops to zero is emptied at once, and a
+//! bucket with more than three times as many entries as live timers (plus a small slack) is
+//! compacted in place, so stale entries never outnumber live ones more than twice per bucket.
+//! Stamps are `u32`: when one wraps, every stale entry in every bucket is purged first, so an
+//! old entry can never match a recycled stamp.
+//!
+//! # Firing order without a merge
+//! Entries are appended, and a cascade walks a bucket in order appending to lower buckets, so a
+//! bucket stays in arm/reset order. A lower bucket that receives a cascade is empty: it covers
+//! a range inside the cascading bucket's, which is wholly ahead of `now`, and nothing is armed
+//! directly into it until `now` has entered that range, i.e. after the cascade (and a bucket
+//! that time has passed holds no entries: it was processed, or emptied when its last live
+//! timer left). A level-0 bucket holds one deadline, so its order is (deadline, sequence) and
+//! it fires as it stands. Two places sort, both in place into a reused buffer, and only when
+//! out of order: `OVERDUE`, which holds arbitrary past deadlines, and the few (at most 64)
+//! timers of a level >= 1 bucket that are already due by the end of the current `advance`,
+//! which fire straight from that bucket instead of cascading through every lower level.
+//! Sorting by (deadline, position in the bucket) keeps equal deadlines in arm/reset order.
+//!
+//! # Costs
+//! arm, cancel, reset: O(1) amortised. advance: O(1) when nothing is due, plus O(levels) per
+//! fired timer (a timer cascades at most once per level). next_deadline: O(1) unless the
+//! earliest timer sits in a level >= 1 bucket whose cached minimum was invalidated by removing
+//! it; then that bucket is scanned once and the minimum cached again.
+//!
+//! # Left out
+//! No concurrency, no slack/coalescing, no shrinking of the slab or the block pool.
+//!
+//! # Layout
+//! `buckets.rs` has the level arithmetic and the bucket chains (one cursor, `Walk`, reads a
+//! bucket's entries everywhere); `slab.rs` the slots, their stamps and generations; this file
+//! the queue operations and the firing order, which need both.
+
+use std::fmt;
+
+mod buckets;
+mod slab;
+
+use buckets::{bucket_for, bucket_start, Buckets, Entry, OVERDUE, SLOTS_PER_LEVEL};
+use slab::Slab;
+
+use crate::{Expired, StaleTimer, TimeWentBackwards, TimerId, TimerQueue};
+
+/// How many entries ahead a bucket walk prefetches the slab slot.
+const PREFETCH_AHEAD: usize = 16;
+/// At most this many due timers are sorted and fired straight from a level >= 1 bucket.
+const DIRECT_FIRE_MAX: usize = 64;
+
+/// Hierarchical timing wheel; see the module documentation for its shape and guarantees.
+pub struct TimingWheel<P> {
+    now_ms: u64,
+    slab: Slab<P>,
+    buckets: Buckets,
+    /// Reused by `advance` to order what fires: (deadline, position, slot).
+    scratch: Vec<(u64, u32, u32)>,
+}
+
+impl<P> TimingWheel<P> {
+    /// An empty wheel whose clock starts at `start_ms`.
+    pub fn new(start_ms: u64) -> Self {
+        Self::with_capacity(start_ms, 0)
+    }
+
+    /// An empty wheel with room for `capacity` live timers before the slab or the block pool
+    /// reallocates.
+    pub fn with_capacity(start_ms: u64, capacity: usize) -> Self {
+        Self {
+            now_ms: start_ms,
+            slab: Slab::with_capacity(capacity),
+            buckets: Buckets::with_capacity(capacity),
+            scratch: Vec::new(),
+        }
+    }
+
+    /// Bytes of slab per timer slot, for the benchmarks' memory report (a live timer also
+    /// has one 8-byte bucket entry).
+    pub const SLOT_BYTES: usize = Slab::<P>::SLOT_BYTES;
+
+    /// Changes a slot's stamp by `by` and returns the new stamp. Stamps only grow between
+    /// wraps, so a stale entry (holding an older stamp) cannot match. Before a wrap every
+    /// stale entry is purged, while the counts still agree with the stamps; after it the
+    /// slot's only entry is the one this bump makes stale, whose stamp the slot will not
+    /// reach again before the next wrap.
+    #[inline]
+    fn bump_stamp(&mut self, index: u32, by: u32) -> u32 {
+        if self.slab.stamp_would_wrap(index, by) {
+            self.purge_stale();
+        }
+        self.slab.bump_stamp(index, by)
+    }
+
+    /// Compacts every bucket. Needed only when some slot's stamp wraps (after 2^31 resets
+    /// of one slot), so its cost does not matter.
+    #[cold]
+    fn purge_stale(&mut self) {
+        for bucket in 0..buckets::BUCKETS {
+            self.buckets.compact(bucket, &self.slab);
+        }
+    }
+
+    #[inline]
+    fn fire(&mut self, index: u32, fired: &mut Vec<Expired<P>>) {
+        let id = self.slab.id(index);
+        let deadline_ms = self.slab.deadline(index);
+        self.bump_stamp(index, 1);
+        let payload = self.slab.release(index);
+        fired.push(Expired {
+            id,
+            deadline_ms,
+            payload,
+        });
+    }
+
+    /// Fires everything in `OVERDUE` in (deadline, arm/reset order).
+    fn fire_overdue(&mut self, fired: &mut Vec<Expired<P>>) {
+        let chain = self.buckets.take(OVERDUE);
+        // Entry order is arm/reset order; only the deadlines may be out of order.
+        let mut scratch = std::mem::take(&mut self.scratch);
+        scratch.clear();
+        let mut walk = chain.walk();
+        while let Some((block, used)) = walk.next(&self.buckets) {
+            for &entry in self.buckets.entries(block, used) {
+                if let Some(deadline_ms) = self.slab.current(entry) {
+                    scratch.push((deadline_ms, scratch.len() as u32, entry.slot));
+                }
+            }
+        }
+        self.buckets.free_chain(chain);
+        // (deadline, position) is unique, so the unstable (in-place, allocation-free) sort
+        // gives the order of a stable sort by deadline.
+        if !scratch.is_sorted() {
+            scratch.sort_unstable();
+        }
+        for &(_, _, index) in &scratch {
+            self.fire(index, fired);
+        }
+        self.scratch = scratch;
+    }
+
+    /// Processes bucket (`level`, `digit`), which starts at `start_ms` (now `now_ms`), for an
+    /// advance to `until_ms`: fires what is due and cascades the rest into lower levels.
+    ///
+    /// Timers of a level >= 1 bucket that are due by `until_ms` are fired straight from here
+    /// when there are few of them, sorted by (deadline, entry order): every lower level is
+    /// empty and later buckets start later, so they are exactly the next timers to fire, and
+    /// a small sort is cheaper than cascading each through the lower levels first. Many due
+    /// timers cascade instead (a cascade is a linear-time distribution; a sort is not).
+    fn process(
+        &mut self,
+        level: u32,
+        digit: u32,
+        start_ms: u64,
+        until_ms: u64,
+        fired: &mut Vec<Expired<P>>,
+    ) {
+        let chain = self
+            .buckets
+            .take(level as usize * SLOTS_PER_LEVEL + digit as usize);
+        let mut due = std::mem::take(&mut self.scratch);
+        due.clear();
+        let mut walk = chain.walk();
+        while let Some((block, used)) = walk.next(&self.buckets) {
+            for i in 0..used {
+                let entries = self.buckets.entries(block, used);
+                if let Some(ahead) = entries.get(i + PREFETCH_AHEAD) {
+                    self.slab.prefetch(ahead.slot);
+                }
+                let entry = entries[i];
+                let Some(deadline_ms) = self.slab.current(entry) else {
+                    continue;
+                };
+                if level == 0 {
+                    // A level-0 bucket holds exactly `start_ms`, in arm/reset order.
+                    debug_assert_eq!(deadline_ms, start_ms);
+                    self.fire(entry.slot, fired);
+                } else if deadline_ms <= until_ms {
+                    due.push((deadline_ms, due.len() as u32, entry.slot));
+                } else {
+                    let bucket = bucket_for(self.now_ms, deadline_ms);
+                    self.buckets.place(bucket, entry, deadline_ms);
+                }
+            }
+        }
+        self.buckets.free_chain(chain);
+        if due.is_sorted() || due.len() <= DIRECT_FIRE_MAX {
+            // (deadline, position) is unique, so the unstable (in-place) sort gives the order
+            // of a stable sort by deadline: equal deadlines stay in arm/reset order.
+            due.sort_unstable();
+            for &(_, _, index) in &due {
+                self.fire(index, fired);
+            }
+        } else {
+            // Too many to sort: cascade them after all, in entry order. Those due exactly at
+            // `start_ms` have no lower bucket to go to (they are the earliest of all, and all
+            // share that one deadline), so they fire now, in entry order. The rest land in
+            // lower buckets after the not-yet-due timers, which is harmless: those have later
+            // deadlines.
+            for &(deadline_ms, _, index) in &due {
+                if deadline_ms <= start_ms {
+                    debug_assert_eq!(deadline_ms, start_ms);
+                    self.fire(index, fired);
+                }
+            }
+            for &(deadline_ms, _, index) in &due {
+                if deadline_ms > start_ms {
+                    let entry = Entry {
+                        slot: index,
+                        stamp: self.slab.stamp(index),
+                    };
+                    self.buckets
+                        .place(bucket_for(self.now_ms, deadline_ms), entry, deadline_ms);
+                }
+            }
+        }
+        self.scratch = due;
+    }
+}
+
+impl<P> TimerQueue<P> for TimingWheel<P> {
+    fn arm(&mut self, deadline_ms: u64, payload: P) -> TimerId {
+        let (slot, generation, stamp) = self.slab.insert(deadline_ms, payload);
+        let bucket = bucket_for(self.now_ms, deadline_ms);
+        self.buckets
+            .place(bucket, Entry { slot, stamp }, deadline_ms);
+        TimerId::new(slot, generation)
+    }
+
+    fn cancel(&mut self, id: TimerId) -> Option<P> {
+        let index = self.slab.live_index(id)?;
+        let deadline_ms = self.slab.deadline(index);
+        self.bump_stamp(index, 1);
+        let payload = self.slab.release(index);
+        let bucket = bucket_for(self.now_ms, deadline_ms);
+        self.buckets.unplace(bucket, deadline_ms, &self.slab);
+        Some(payload)
+    }
+
+    fn reset(&mut self, id: TimerId, deadline_ms: u64) -> Result<(), StaleTimer> {
+        let index = self.slab.live_index(id).ok_or(StaleTimer(id))?;
+        let old_ms = self.slab.deadline(index);
+        let stamp = self.bump_stamp(index, 2);
+        self.buckets
+            .unplace(bucket_for(self.now_ms, old_ms), old_ms, &self.slab);
+        self.slab.set_deadline(index, deadline_ms);
+        let bucket = bucket_for(self.now_ms, deadline_ms);
+        self.buckets
+            .place(bucket, Entry { slot: index, stamp }, deadline_ms);
+        Ok(())
+    }
+
+    fn advance(
+        &mut self,
+        now_ms: u64,
+        fired: &mut Vec<Expired<P>>,
+    ) -> Result<(), TimeWentBackwards> {
+        if now_ms < self.now_ms {
+            return Err(TimeWentBackwards {
+                now_ms: self.now_ms,
+                requested_ms: now_ms,
+            });
+        }
+        // Overdue deadlines are <= the old now, below every deadline in the wheel.
+        if self.buckets.live(OVERDUE) != 0 {
+            self.fire_overdue(fired);
+        }
+        while let Some((level, digit)) = self.buckets.first_occupied() {
+            let start_ms = bucket_start(self.now_ms, level, digit);
+            if start_ms > now_ms {
+                break;
+            }
+            self.now_ms = start_ms;
+            self.process(level, digit, start_ms, now_ms, fired);
+        }
+        self.now_ms = now_ms;
+        Ok(())
+    }
+
+    fn len(&self) -> usize {
+        self.slab.len()
+    }
+
+    fn next_deadline(&self) -> Option<u64> {
+        if self.buckets.live(OVERDUE) != 0 {
+            return Some(self.buckets.min(OVERDUE, &self.slab));
+        }
+        let (level, digit) = self.buckets.first_occupied()?;
+        if level == 0 {
+            Some(bucket_start(self.now_ms, 0, digit))
+        } else {
+            let bucket = level as usize * SLOTS_PER_LEVEL + digit as usize;
+            Some(self.buckets.min(bucket, &self.slab))
+        }
+    }
+
+    fn now_ms(&self) -> u64 {
+        self.now_ms
+    }
+}
+
+impl<P> fmt::Debug for TimingWheel<P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TimingWheel")
+            .field("now_ms", &self.now_ms)
+            .field("len", &self.len())
+            .field("next_deadline", &self.next_deadline())
+            .field("slab_slots", &self.slab.allocated())
+            .field("blocks", &self.buckets.allocated())
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::buckets::{BUCKETS, STALE_FACTOR, STALE_SLACK};
+    use super::*;
+
+    #[test]
+    fn a_slot_whose_generation_would_wrap_is_retired() {
+        let mut wheel = TimingWheel::new(0);
+        let first = wheel.arm(10, 'a');
+        wheel.cancel(first);
+        // Pretend slot 0 has been reused 2^32 - 1 times.
+        wheel.slab.force_generation(0, u32::MAX);
+        let last = wheel.arm(10, 'b');
+        assert_eq!((last.slot(), last.generation()), (0, u32::MAX));
+        assert_eq!(wheel.cancel(last), Some('b'));
+        // Reusing slot 0 now would hand out generation 0 again, matching `first`.
+        let next = wheel.arm(10, 'c');
+        assert_eq!(next.slot(), 1);
+        assert_eq!(wheel.cancel(first), None);
+        assert_eq!(wheel.cancel(last), None);
+    }
+
+    #[test]
+    fn a_wrapping_stamp_purges_stale_entries_so_none_can_match_again() {
+        let mut wheel = TimingWheel::new(0);
+        let keep = wheel.arm(5_000, 0u32);
+        // Companions keep the 1_000 and 2_000 buckets alive, so stale entries stay there.
+        let c1 = wheel.arm(1_001, 2u32);
+        let c2 = wheel.arm(2_001, 3u32);
+        let id = wheel.arm(1_000, 1u32); // stamp 1
+        wheel.reset(id, 2_000).unwrap(); // stamp 3; the entry at 1_000 (stamp 1) is stale
+        wheel.reset(id, 3_000).unwrap(); // stamp 5; the entry at 2_000 (stamp 3) is stale
+        assert_eq!(wheel.all_entries().len(), 6);
+        // Pretend the slot has been reset 2^31 times: its stamp is at the top of its range.
+        let old = wheel.slab.force_stamp(id.slot(), u32::MAX);
+        wheel.buckets.restamp(id.slot(), old, u32::MAX);
+        // This reset wraps the stamp to 1, the stamp of the stale entry at 1_000. Without the
+        // purge, that entry would come back to life and fire `id` 3 seconds early.
+        wheel.reset(id, 4_000).unwrap();
+        assert_eq!(wheel.slab.stamp(id.slot()), 1);
+        assert_eq!(wheel.all_entries().len(), 4, "only live entries remain");
+        let mut fired = Vec::new();
+        wheel.advance(3_999, &mut fired).unwrap();
+        wheel.advance(5_000, &mut fired).unwrap();
+        let got: Vec<_> = fired.iter().map(|e| (e.id, e.deadline_ms)).collect();
+        assert_eq!(got, [(c1, 1_001), (c2, 2_001), (id, 4_000), (keep, 5_000)]);
+    }
+
+    #[test]
+    fn stale_entries_stay_bounded_under_endless_resets() {
+        let mut wheel = TimingWheel::new(0);
+        let ids: Vec<_> = (0..10u64).map(|i| wheel.arm(1_000_000 + i, i)).collect();
+        for round in 0..10_000u64 {
+            let id = ids[(round % 10) as usize];
+            wheel.reset(id, 1_000_000 + round % 1_000).unwrap();
+        }
+        let entries = wheel.all_entries().len();
+        assert!(
+            entries <= STALE_FACTOR as usize * 10 + STALE_SLACK as usize + 1,
+            "{entries} entries for 10 live timers"
+        );
+    }
+
+    #[test]
+    fn a_cascade_keeps_arm_order_among_equal_deadlines() {
+        // 100 timers at one deadline in a level-2 bucket, interleaved with others: after the
+        // cascades through levels 1 and 0 they fire in the order they were armed.
+        let mut wheel = TimingWheel::new(0);
+        let mut expected = Vec::new();
+        for i in 0..100u32 {
+            expected.push(wheel.arm(10_000, i));
+            wheel.arm(10_001 + u64::from(i), 1_000 + i);
+        }
+        let mut fired = Vec::new();
+        wheel.advance(10_000, &mut fired).unwrap();
+        let got: Vec<_> = fired.iter().map(|e| e.id).collect();
+        assert_eq!(got, expected);
+    }
+
+    impl<P> TimingWheel<P> {
+        fn all_entries(&self) -> Vec<Entry> {
+            (0..BUCKETS)
+                .flat_map(|b| self.buckets.entries_of(b))
+                .collect()
+        }
+    }
+}
