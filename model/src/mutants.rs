@@ -20,10 +20,11 @@
 //! Left out: mutants of the conformance kit's replies (`cxspec-conformance`,
 //! `mutation.rs`), which test the runner, not the properties.
 
-use cxspec_spec::{
-    AgentId, ChannelKind, Config, ConversationState, Input, MediaState, Outcome, Published, Reject, Role, Rule, SessionId, System, TaskState,
-};
 use cxspec_spec::sla::SlaTimer;
+use cxspec_spec::{
+    AgentId, ChannelKind, Config, ConversationState, Input, Outcome, Published, Reject, Role, Rule,
+    SessionId, System, TaskState,
+};
 
 /// A planted mutant: one rule of the spec changed. Named by the rule and the change.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -56,8 +57,9 @@ pub enum Mutant {
     Sla08Dropped,
     /// TASK-22: a task closes without a reason code.
     Task22NoReason,
-    /// TASK-22: a hold (CONV-03) moves the task's ACTIVE media back to RESERVED.
-    Task22MediaBack,
+    /// TASK-22: closing a task re-stamps every CLOSED task with the new reason (a sweep
+    /// over all tasks instead of the one closing), so a CLOSED task changes.
+    Task22Restamps,
     /// TASK-23's agent guard dropped: RESERVE is accepted for an agent who has an open
     /// task.
     Task23Dropped,
@@ -65,8 +67,9 @@ pub enum Mutant {
     Conv07Dropped,
     /// TASK-01: a customer message re-arms the waiting request's TTL from now.
     Task01TtlRearmed,
-    /// TASK-16: in Closing, a wrap-up timer's firing re-arms the other wrap-up timers.
-    Task16WrapUpRearmed,
+    /// TASK-17 dropped in Closing: the wrap-up timer fires and the task stays in WRAP_UP
+    /// with its timer armed again.
+    Task17DroppedInClosing,
 }
 
 impl Mutant {
@@ -82,11 +85,11 @@ impl Mutant {
         Mutant::Sla03KeepsChats,
         Mutant::Sla08Dropped,
         Mutant::Task22NoReason,
-        Mutant::Task22MediaBack,
+        Mutant::Task22Restamps,
         Mutant::Task23Dropped,
         Mutant::Conv07Dropped,
         Mutant::Task01TtlRearmed,
-        Mutant::Task16WrapUpRearmed,
+        Mutant::Task17DroppedInClosing,
     ];
 }
 
@@ -96,9 +99,9 @@ const HIDDEN_AGENT: AgentId = AgentId(u32::MAX);
 /// A timer started at `now_ms`, as SLA-23 arms it: due at its first level, or at 100%.
 /// The exact deadline matters to no property; it only has to be a fresh start.
 fn fresh_timer(now_ms: u64, duration_ms: u64, levels_pct: &[u8]) -> SlaTimer {
-    let first = levels_pct.first().map_or(duration_ms, |pct| {
-        duration_ms / 100 * u64::from(*pct)
-    });
+    let first = levels_pct
+        .first()
+        .map_or(duration_ms, |pct| duration_ms / 100 * u64::from(*pct));
     SlaTimer {
         started_ms: now_ms,
         duration_ms,
@@ -311,10 +314,7 @@ fn perturb(
                 .map(|(s, _)| *s)
                 .filter(|s| before.sla.customer_sla(*s).is_none())
                 .collect();
-            after
-                .sla
-                .customer
-                .retain(|(s, _)| !started.contains(s));
+            after.sla.customer.retain(|(s, _)| !started.contains(s));
             out.published.retain(|e| {
                 !matches!(e, Published::CustomerSlaStarted { session, .. } if started.contains(session))
             });
@@ -327,11 +327,15 @@ fn perturb(
                 }
             }
         }
-        Mutant::Task22MediaBack => {
-            if applied(out, Rule::Conv03) {
+        Mutant::Task22Restamps => {
+            let newly_closed = after.tasks.tasks.iter().find(|t| {
+                t.state == TaskState::Closed
+                    && before.tasks.task(t.id).is_none_or(|old| old.is_open())
+            });
+            if let Some(reason) = newly_closed.and_then(|t| t.reason) {
                 for task in &mut after.tasks.tasks {
-                    if task.is_open() && task.medias[0].state == MediaState::Active {
-                        task.medias[0].state = MediaState::Reserved;
+                    if task.state == TaskState::Closed {
+                        task.reason = Some(reason);
                     }
                 }
             }
@@ -359,21 +363,19 @@ fn perturb(
                 }
             }
         }
-        Mutant::Task16WrapUpRearmed => {
+        Mutant::Task17DroppedInClosing => {
             let Input::TimerFired {
-                timer: cxspec_spec::TimerKey::WrapUp { task: fired },
+                timer: cxspec_spec::TimerKey::WrapUp { .. },
             } = input
             else {
                 return;
             };
-            if after.conversation.state != ConversationState::Closing {
+            if before.conversation.state != ConversationState::Closing {
                 return;
             }
-            for task in &mut after.tasks.tasks {
-                if task.id != *fired && task.wrap_up_deadline_ms.is_some() {
-                    task.wrap_up_deadline_ms = Some(now_ms + config.wrap_up_ms);
-                }
-            }
+            // The task and the conversation stay as they were; nothing is published.
+            *after = before.clone();
+            out.published.clear();
         }
     }
 }

@@ -68,7 +68,7 @@ fn permutations(items: &[u32]) -> Vec<Vec<u32>> {
 }
 
 /// Renames agents (`agents[old - 1] = new`) and sessions (`sessions[old - 1] = new`)
-/// everywhere the spec's `System` holds them.
+/// everywhere the spec's `System` and the model's monitors hold them.
 fn rename(state: &ModelState, agents: &[u32], sessions: &[u32]) -> ModelState {
     let a = |x: AgentId| AgentId(agents[x.0 as usize - 1]);
     let s = |x: SessionId| SessionId(sessions[x.0 as usize - 1]);
@@ -93,6 +93,8 @@ fn rename(state: &ModelState, agents: &[u32], sessions: &[u32]) -> ModelState {
         *id = s(*id);
     }
     sys.sla.customer.sort_by_key(|(id, _)| *id);
+    // The mission monitors' ghost state names agents and sessions too.
+    out.monitor = state.monitor.renamed(a, s);
     out
 }
 

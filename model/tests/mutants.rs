@@ -197,10 +197,10 @@ fn task_22_without_reason_breaks_closed_tasks_have_a_reason() {
 }
 
 #[test]
-fn task_22_media_back_breaks_the_step_property() {
+fn task_22_restamping_breaks_the_step_property() {
     mutant_breaks(
-        Mutant::Task22MediaBack,
-        bounds("chat,voice", false, 1),
+        Mutant::Task22Restamps,
+        bounds("chat,voice", false, 2),
         TRANSITIONS,
     );
 }
@@ -233,9 +233,9 @@ fn task_01_ttl_rearmed_breaks_queued_progress() {
 }
 
 #[test]
-fn task_16_wrap_up_rearmed_breaks_closing_progress() {
+fn task_17_dropped_in_closing_breaks_closing_progress() {
     mutant_breaks(
-        Mutant::Task16WrapUpRearmed,
+        Mutant::Task17DroppedInClosing,
         bounds("chat,voice", true, 2),
         CLOSING_PROGRESS,
     );
