@@ -129,6 +129,14 @@ pub struct ConformArgs {
     /// Serve the reference over the adapter protocol on stdin/stdout and exit at end of input.
     #[arg(long)]
     serve_reference: bool,
+    /// With --serve-reference: declare this reading in `hello` and follow it, e.g.
+    /// `R-03=agent-sla-started` (repeatable; spec/RULES.md, "Readings").
+    #[arg(
+        long = "reading",
+        value_name = "R-nn=ALTERNATIVE",
+        requires = "serve_reference"
+    )]
+    readings: Vec<String>,
 }
 
 /// `--step-timeout-ms`: zero would time out every request and blame the adapter for it.
@@ -518,7 +526,14 @@ pub fn run(args: ConformArgs) -> ExitCode {
     if args.serve_reference {
         let stdin = std::io::stdin();
         let stdout = std::io::stdout();
-        return match serve(args.rules, stdin.lock(), stdout.lock()) {
+        let mut declared = cxspec_spec::Readings::NONE;
+        for text in &args.readings {
+            declared = match declared.parse_one(text) {
+                Ok(r) => r,
+                Err(e) => return kit_error(format!("--reading {e}")),
+            };
+        }
+        return match serve(args.rules, declared, stdin.lock(), stdout.lock()) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => kit_error(e),
         };

@@ -68,3 +68,56 @@ fn a_python_mutant_is_caught() {
         "disabling SLA-16 went unnoticed"
     );
 }
+
+/// The monitor with three non-`specified` readings, run through the CLI.
+fn run_with_readings(declared: bool) -> (i32, String) {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_cxspec"));
+    cmd.args([
+        "conform",
+        "--suite",
+        "sla",
+        "--report",
+        "json",
+        "--adapter",
+        ADAPTER,
+    ])
+    .env(
+        "CXSPEC_PY_READINGS",
+        "R-03=agent-sla-started,R-06=own-session,R-09=up",
+    );
+    if !declared {
+        cmd.env("CXSPEC_PY_UNDECLARED", "1");
+    }
+    let out = cmd.output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+#[test]
+fn with_its_readings_declared_the_monitor_passes_and_without_it_fails() {
+    // Declared: every case is derived for the readings and passes.
+    let (code, stdout) = run_with_readings(true);
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(code, 0, "{}", report["summary"]);
+    assert_eq!(report["summary"]["failed"], 0);
+    let derived: Vec<&serde_json::Value> = report["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| {
+            c["derived_for"] == "specified + R-03=agent-sla-started,R-06=own-session,R-09=up"
+        })
+        .collect();
+    assert!(derived.len() > 200, "{} cases derived", derived.len());
+    // Each of the three readings changes some case's expectations.
+    assert!(derived
+        .iter()
+        .any(|c| c["derived_changed_steps"].as_u64() > Some(0)));
+    // The same behaviour, undeclared: the vectors' `specified` expectations fail it.
+    let (code, stdout) = run_with_readings(false);
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(code, 1);
+    assert!(report["summary"]["failed"].as_u64() > Some(0));
+}

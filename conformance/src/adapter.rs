@@ -13,7 +13,7 @@ use crate::process::Group;
 use crate::protocol::{Reply, Request, PROTOCOL_VERSION};
 use crate::reference::Reference;
 use crate::suite::Suite;
-use cxspec_spec::{Input, RuleSet};
+use cxspec_spec::{Input, Readings, RuleSet, Rules};
 use std::io::{BufRead, Read, Write};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -68,6 +68,9 @@ pub struct ReferenceAdapter {
     pub rules: Option<RuleSet>,
     /// The mutants this adapter offers in `hello` (mutation runs).
     pub offer_mutants: bool,
+    /// Readings it declares in `hello` and follows in every case
+    /// (`cxspec conform --serve-reference --reading ...`).
+    pub declared: Readings,
     case: Option<(Reference, Suite, Option<Mutant>)>,
 }
 
@@ -76,6 +79,7 @@ impl ReferenceAdapter {
         ReferenceAdapter {
             rules,
             offer_mutants: true,
+            declared: Readings::NONE,
             case: None,
         }
     }
@@ -94,6 +98,7 @@ impl ReferenceAdapter {
                 mutants: self
                     .offer_mutants
                     .then(|| Mutant::all().iter().map(|m| m.name()).collect()),
+                readings: (!self.declared.is_empty()).then_some(self.declared),
                 ..Reply::default()
             },
             Request::Reset {
@@ -101,6 +106,7 @@ impl ReferenceAdapter {
                 rule_set,
                 config,
                 mutant,
+                readings,
                 ..
             } => {
                 if let Err(invalid) = config.validate() {
@@ -113,7 +119,15 @@ impl ReferenceAdapter {
                         None => return Reply::error(format!("unknown mutant `{name}`")),
                     },
                 };
-                let rules = self.rules.unwrap_or(*rule_set);
+                // The case's readings, then the ones this adapter declared (which the
+                // runner also sends, so they agree).
+                let mut chosen = *readings;
+                for (reading, alternative) in self.declared.choices() {
+                    chosen = chosen
+                        .set(reading.id(), alternative.name)
+                        .expect("a reading of the catalogue");
+                }
+                let rules = Rules::new(self.rules.unwrap_or(*rule_set), chosen);
                 self.case = Some((Reference::new(config.clone(), rules), *suite, mutant));
                 Reply::ok()
             }
@@ -258,10 +272,12 @@ impl Implementation for ReferenceAdapter {
 /// `cxspec conform --serve-reference`: the reference on stdin/stdout.
 pub fn serve(
     rules: Option<RuleSet>,
+    declared: Readings,
     input: impl BufRead,
     mut output: impl Write,
 ) -> std::io::Result<()> {
     let mut adapter = ReferenceAdapter::new(rules);
+    adapter.declared = declared;
     for line in input.lines() {
         let line = line?;
         if line.trim().is_empty() {

@@ -419,6 +419,7 @@ fn vector(
         title,
         origin,
         rule_set: RuleSet::Specified,
+        readings: Readings::NONE,
         rules: rule_ids(rules, suite),
         config: config.clone(),
         steps: project(suite, recorded),
@@ -432,7 +433,7 @@ fn vector(
 /// advance to its time.
 pub fn record_seed(scenario: &Scenario) -> Result<Vec<Recorded>, String> {
     let mut driver = Driver::new(scenario.config.clone());
-    driver.reference.rules = scenario.rule_set;
+    driver.reference.rules = Rules::new(scenario.rule_set, scenario.readings);
     let mut recorded = Vec::new();
     for (i, step) in scenario.steps.iter().enumerate() {
         let context = |e: String| format!("seed `{}` step {}: {e}", scenario.name, i + 1);

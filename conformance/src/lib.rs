@@ -13,6 +13,7 @@
 //! * [`runner`], [`diff`], [`report`]: running vectors, comparing replies field by field,
 //!   and reporting verdicts;
 //! * [`coverage`]: rule IDs against vectors and written exemptions;
+//! * [`derive`]: a vector as it reads under other rules (declared readings);
 //! * [`mutation`]: the mutation run that shows the vectors catch broken rules;
 //! * [`output`]: atomic file output, for every file the command line writes.
 //!
@@ -22,6 +23,7 @@
 
 pub mod adapter;
 pub mod coverage;
+pub mod derive;
 pub mod diff;
 pub mod framing;
 pub mod generate;

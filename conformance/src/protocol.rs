@@ -6,7 +6,7 @@
 //! event is reported as the adapter wrote it, not as a parse error.
 
 use crate::suite::Suite;
-use cxspec_spec::{Config, Input, Published, RuleSet};
+use cxspec_spec::{Config, Input, Published, Readings, RuleSet};
 use serde::{Deserialize, Serialize};
 
 pub const PROTOCOL_VERSION: u32 = 1;
@@ -28,6 +28,10 @@ pub enum Request {
         /// Mutation runs only: the mutant to behave as (see `hello.mutants`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         mutant: Option<String>,
+        /// The readings the case's expectations follow on top of `rule_set` (the ones the
+        /// adapter declared in `hello`, and any the vector has); omitted when none.
+        #[serde(default, skip_serializing_if = "Readings::is_empty")]
+        readings: Readings,
     },
     /// An input at a time, and (component suites) what the other components published.
     Apply {
@@ -73,6 +77,10 @@ pub struct Reply {
     pub suites: Option<Vec<Suite>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mutants: Option<Vec<String>>,
+    /// Hello only: the readings the implementation follows (`{"R-03": "agent-sla-started"}`);
+    /// absent or empty means `specified`'s alternative for every reading.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub readings: Option<Readings>,
 }
 
 impl Reply {

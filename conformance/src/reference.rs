@@ -13,7 +13,7 @@
 
 use crate::suite::Suite;
 use crate::vector::{State, Timer};
-use cxspec_spec::{Config, Input, Outcome, Published, Reject, RuleSet, System, TimerKey};
+use cxspec_spec::{Config, Input, Outcome, Published, Reject, Rules, System, TimerKey};
 
 /// One timer that fired during an advance, and what it did.
 #[derive(Clone, Debug)]
@@ -37,16 +37,17 @@ impl std::fmt::Display for DriveError {
 pub struct Reference {
     pub system: System,
     pub config: Config,
-    pub rules: RuleSet,
+    /// The rule set and any readings on top of it.
+    pub rules: Rules,
     pub now_ms: u64,
 }
 
 impl Reference {
-    pub fn new(config: Config, rules: RuleSet) -> Reference {
+    pub fn new(config: Config, rules: impl Into<Rules>) -> Reference {
         Reference {
             system: System::new(),
             config,
-            rules,
+            rules: rules.into(),
             now_ms: 0,
         }
     }

@@ -86,6 +86,12 @@ pub fn human(run: &Run) -> String {
                 for dev in &d.deviations {
                     let _ = writeln!(s, "      would be explained by: {dev}");
                 }
+                if let Some((label, changed)) = &r.derived {
+                    let _ = writeln!(
+                        s,
+                        "      expectations derived for the declared readings: {label} ({changed} steps differ from the vector file)"
+                    );
+                }
             }
         }
     }
@@ -93,6 +99,9 @@ pub fn human(run: &Run) -> String {
         if let Some(note) = &r.rules_note {
             let _ = writeln!(s, "NOTE  {}/{} {note}", r.suite, r.id);
         }
+    }
+    for line in derived_lines(run.results) {
+        let _ = writeln!(s, "{line}");
     }
     let checks = total_checks(run.results);
     let _ = writeln!(s, "\nchecks exercised ({} steps run):", checks.steps);
@@ -109,6 +118,27 @@ pub fn human(run: &Run) -> String {
         run.malformed.len()
     );
     s
+}
+
+/// One line per set of rules the cases were derived for (the adapter's declared readings):
+/// how many cases, and how many of them expect something else than the vector files say.
+fn derived_lines(results: &[CaseResult]) -> Vec<String> {
+    let mut by_rules: std::collections::BTreeMap<&str, (usize, usize)> = Default::default();
+    for r in results {
+        if let Some((label, changed)) = &r.derived {
+            let entry = by_rules.entry(label.as_str()).or_default();
+            entry.0 += 1;
+            entry.1 += usize::from(*changed > 0);
+        }
+    }
+    by_rules
+        .into_iter()
+        .map(|(label, (cases, changed))| {
+            format!(
+                "\nreadings declared by the adapter: {cases} cases derived for `{label}`, {changed} of them with expectations other than the vector files'"
+            )
+        })
+        .collect()
 }
 
 fn total_checks(results: &[CaseResult]) -> Checks {
@@ -161,6 +191,10 @@ pub fn json(run: &Run) -> String {
             });
             if let Some(note) = &r.rules_note {
                 case["rules_note"] = json!(note);
+            }
+            if let Some((label, changed)) = &r.derived {
+                case["derived_for"] = json!(label);
+                case["derived_changed_steps"] = json!(changed);
             }
             match &r.verdict {
                 Verdict::Pass => case["verdict"] = json!("pass"),

@@ -11,7 +11,7 @@ use crate::protocol::{Reply, Request, PROTOCOL_VERSION};
 use crate::suite::Suite;
 use crate::vector::Vector;
 use cxspec_spec::scenarios::describe;
-use cxspec_spec::{Deviation, Published, Rule, RuleSet};
+use cxspec_spec::{Deviation, Published, Readings, Rule, RuleSet, Rules};
 use serde_json::Value;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -142,6 +142,9 @@ pub struct CaseResult {
     /// The first step whose reported rules differ from the vector's (a warning, never a
     /// failure: rules are informative, but a missing one shows where it is first missed).
     pub rules_note: Option<String>,
+    /// When the adapter declared readings: the rules the case's expectations were derived
+    /// for (`derive.rs`), and how many steps now expect something else.
+    pub derived: Option<(String, usize)>,
 }
 
 fn event_text(value: &Value) -> String {
@@ -194,6 +197,7 @@ fn explaining_deviations(
             rule_set: other,
             config: vector.config.clone(),
             mutant: None,
+            readings: vector.readings,
         });
         if !reset.ok {
             continue;
@@ -296,6 +300,7 @@ fn compare_steps(imp: &mut dyn Implementation, vector: &Vector, options: &Option
         state_checked: 0,
         checks: Checks::default(),
         rules_note: None,
+        derived: None,
     };
     let error = |step: Option<usize>, message: String| Verdict::Error { step, message };
     let reset = Request::Reset {
@@ -304,6 +309,7 @@ fn compare_steps(imp: &mut dyn Implementation, vector: &Vector, options: &Option
         rule_set: rules.unwrap_or(vector.rule_set),
         config: vector.config.clone(),
         mutant: options.mutant.clone(),
+        readings: vector.readings,
     };
     match imp.request(&reset) {
         Err(f) => {
@@ -558,6 +564,8 @@ struct Worker<'a> {
     options: &'a Options,
     current: Option<Box<dyn Implementation>>,
     suites: Option<Vec<Suite>>,
+    /// The readings the implementation declared in `hello`.
+    readings: Readings,
 }
 
 impl Worker<'_> {
@@ -589,6 +597,7 @@ impl Worker<'_> {
                 }
             }
             self.suites = hello.suites;
+            self.readings = hello.readings.unwrap_or_default();
             self.current = Some(imp);
         }
         Ok(self.current.as_mut().expect("just set"))
@@ -610,6 +619,7 @@ impl Worker<'_> {
                     state_checked: 0,
                     checks: Checks::default(),
                     rules_note: None,
+                    derived: None,
                 }
             }
         };
@@ -628,11 +638,55 @@ impl Worker<'_> {
                     state_checked: 0,
                     checks: Checks::default(),
                     rules_note: None,
+                    derived: None,
                 };
             }
         }
+        // The declared readings on top of the vector's own: where they change anything, the
+        // case runs as derived for them, so an implementation is held to its own reading.
+        let mut chosen = vector.readings;
+        for (reading, alternative) in self.readings.choices() {
+            chosen = chosen
+                .set(reading.id(), alternative.name)
+                .expect("a reading of the catalogue");
+        }
+        let derived = if chosen == vector.readings {
+            None
+        } else {
+            match crate::derive::derive(vector, Rules::new(vector.rule_set, chosen)) {
+                Ok(d) => Some(d),
+                Err(e) => {
+                    return CaseResult {
+                        id: vector.id.clone(),
+                        suite: vector.suite,
+                        title: vector.title.clone(),
+                        rules: vector.rules.clone(),
+                        verdict: Verdict::Error {
+                            step: None,
+                            message: format!(
+                                "cannot derive the case for the declared readings: {e}"
+                            ),
+                        },
+                        state_checked: 0,
+                        checks: Checks::default(),
+                        rules_note: None,
+                        derived: None,
+                    };
+                }
+            }
+        };
         let imp = self.current.as_mut().expect("ready");
-        let result = run_case_with(imp.as_mut(), vector, self.options);
+        let mut result = run_case_with(
+            imp.as_mut(),
+            derived.as_ref().unwrap_or(vector),
+            self.options,
+        );
+        if let Some(d) = &derived {
+            result.derived = Some((
+                d.rules_run().label(),
+                crate::derive::changed_steps(vector, d),
+            ));
+        }
         if !matches!(result.verdict, Verdict::Pass | Verdict::Skip(_)) {
             // After an error or a failure, whatever state the adapter is in (a reply in
             // flight, a conversation the reset did not clear), the next case gets a fresh
@@ -656,6 +710,7 @@ pub fn run(vectors: &[&Vector], target: &Target, options: &Options) -> Vec<CaseR
                     options,
                     current: None,
                     suites: None,
+                    readings: Readings::NONE,
                 };
                 loop {
                     let i = next.fetch_add(1, Ordering::SeqCst);

@@ -17,7 +17,8 @@ use cxspec_spec::config::{
     line_of_key, step_field_line, step_lines, yaml_error, ConfigError, MAX_TIME_MS,
 };
 use cxspec_spec::{
-    Config, ConversationState, Input, Published, Reject, Rule, RuleSet, TaskView, TimerKey,
+    Config, ConversationState, Input, Published, Readings, Reject, Rule, RuleSet, Rules, TaskView,
+    TimerKey,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -42,6 +43,10 @@ pub struct Vector {
     pub origin: String,
     /// The rule set the expectations follow.
     pub rule_set: RuleSet,
+    /// Readings chosen on top of the rule set (spec/RULES.md, "Readings"); the committed
+    /// vectors have none, `vectors generate --reading` writes sets that have.
+    #[serde(default, skip_serializing_if = "Readings::is_empty")]
+    pub readings: Readings,
     /// Rule IDs the vector exercises (for `--rule` and the coverage check).
     pub rules: Vec<String>,
     pub config: Config,
@@ -102,6 +107,13 @@ pub struct Timer {
     pub deadline_ms: u64,
 }
 
+impl Vector {
+    /// The rules its expectations follow: its rule set and its readings.
+    pub fn rules_run(&self) -> Rules {
+        Rules::new(self.rule_set, self.readings)
+    }
+}
+
 impl Step {
     /// A one-line description of the stimulus, e.g. `t=3000 REQUEST_AGENT session=1`.
     pub fn describe(&self) -> String {
@@ -141,6 +153,9 @@ impl Vector {
         );
         let _ = writeln!(s, "origin: {}", scalar(&self.origin));
         let _ = writeln!(s, "rule_set: {}", self.rule_set.name());
+        if !self.readings.is_empty() {
+            let _ = writeln!(s, "readings: {}", flow(&self.readings));
+        }
         let _ = writeln!(s, "rules: {}", flow(&self.rules));
         let _ = writeln!(s, "config:");
         if let serde_yaml::Value::Mapping(map) =
@@ -384,7 +399,7 @@ impl Vector {
     /// Component vectors leave out only rejected inputs, which change nothing, so the
     /// replay reaches the same timers as the system run they were cut from.
     fn replay(&self, text: &str, origin: &str, starts: &[usize]) -> Result<(), VectorError> {
-        let mut reference = Reference::new(self.config.clone(), self.rule_set);
+        let mut reference = Reference::new(self.config.clone(), self.rules_run());
         for (i, step) in self.steps.iter().enumerate() {
             let driven = match &step.input {
                 Some(input) => reference.apply(step.at_ms, input).map(|_| ()),
@@ -560,6 +575,7 @@ mod tests {
             title: "A sample: with a colon".into(),
             origin: "cover".into(),
             rule_set: RuleSet::Specified,
+            readings: Readings::NONE,
             rules: vec!["SLA-02".into()],
             config: Config::default(),
             steps: vec![

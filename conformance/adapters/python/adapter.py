@@ -6,17 +6,30 @@ Runs the `sla` suite under the `specified` rule set; declines every other case.
 """
 
 import json
+import os
 import sys
 
 from sla import MUTABLE, Monitor
 
 PROTOCOL = 1
 
+# The readings this monitor follows (spec/RULES.md, "Readings"), e.g.
+# CXSPEC_PY_READINGS="R-03=agent-sla-started,R-06=own-session,R-09=up". They are declared in
+# `hello` so that the runner holds the monitor to them; CXSPEC_PY_UNDECLARED=1 follows them
+# without saying so (a test shows that such a run fails).
+READINGS = dict(
+    item.split("=", 1) for item in os.environ.get("CXSPEC_PY_READINGS", "").split(",") if "=" in item
+)
+DECLARED = READINGS if os.environ.get("CXSPEC_PY_UNDECLARED") != "1" else {}
+
 
 def handle(request, case):
     op = request.get("op")
     if op == "hello":
-        return {"ok": True, "name": "python SLA monitor", "protocol": PROTOCOL, "suites": ["sla"], "mutants": MUTABLE}
+        hello = {"ok": True, "name": "python SLA monitor", "protocol": PROTOCOL, "suites": ["sla"], "mutants": MUTABLE}
+        if DECLARED:
+            hello["readings"] = DECLARED
+        return hello
     if op == "reset":
         if request["suite"] != "sla":
             return {"ok": False, "skip": "implements the sla suite only"}
@@ -25,7 +38,7 @@ def handle(request, case):
         mutant = request.get("mutant")
         if mutant is not None and mutant not in MUTABLE:
             return {"ok": False, "error": "unknown mutant %s" % mutant}
-        case["monitor"] = Monitor(request["config"], mutant)
+        case["monitor"] = Monitor(request["config"], mutant, READINGS)
         return {"ok": True}
     monitor = case.get("monitor")
     if monitor is None:
