@@ -410,6 +410,102 @@ pub fn seed_scenarios() -> Vec<Scenario> {
         "hold-and-resume",
         "The agent pauses and resumes the conversation",
         &["CONV-03", "SLA-18", "SLA-19", "CONV-04", "SLA-22"],
+        push.clone(),
+        steps,
+    ));
+
+    // Points no other vector reaches (spec/RULES.md, "Readings"): a threshold instant that
+    // is not a whole millisecond, two SLA timers due at one instant, and a call
+    // that starts during a hold.
+    let odd = Config {
+        agent_sla_ms: 33_333,
+        customer_sla_ms: 33_333,
+        agent_sla_thresholds_pct: vec![50],
+        customer_sla_thresholds_pct: vec![50],
+        ..push.clone()
+    };
+    let steps = vec![
+        at(
+            0,
+            Input::SessionStarted {
+                session: S1,
+                channel: ChannelKind::NonVoice,
+            },
+        ),
+        at(
+            16_666,
+            Input::TimerFired {
+                timer: crate::TimerKey::CustomerSla { session: S1 },
+            },
+        ),
+        at(20_000, Input::CustomerMessage { session: S1 }),
+    ];
+    list.push(scenario(
+        "fractional-threshold",
+        "A 50 % threshold of 33,333 ms falls at 16,666.5 ms: rounded down to 16,666",
+        &["SLA-02", "SLA-23", "SLA-16"],
+        odd,
+        steps,
+    ));
+
+    // The agent SLA (30 s at 50 % of 60 s, from t=3 s) and chat 2's customer SLA (29 s at
+    // 50 % of 58 s, from t=4 s) are both due at t=33 s: they fire in key order, the agent
+    // SLA first (conformance/FORMAT.md, "Time").
+    let together = Config {
+        agent_sla_ms: 60_000,
+        customer_sla_ms: 58_000,
+        agent_sla_thresholds_pct: vec![50],
+        customer_sla_thresholds_pct: vec![50],
+        ..push.clone()
+    };
+    let steps = vec![
+        at(
+            0,
+            Input::SessionStarted {
+                session: S1,
+                channel: ChannelKind::NonVoice,
+            },
+        ),
+        at(1_000, Input::RequestAgent { session: S1 }),
+        at(2_000, Input::ReserveAgent { agent: A1 }),
+        at(3_000, Input::AcceptTask { agent: A1 }),
+        at(
+            4_000,
+            Input::SessionStarted {
+                session: S2,
+                channel: ChannelKind::NonVoice,
+            },
+        ),
+        at(
+            33_000,
+            Input::TimerFired {
+                timer: crate::TimerKey::AgentSla,
+            },
+        ),
+    ];
+    list.push(scenario(
+        "agent-and-customer-sla-due-together",
+        "The agent SLA and a chat's customer SLA reach a threshold at the same instant",
+        &["SLA-05", "SLA-02", "SLA-23"],
+        together,
+        steps,
+    ));
+
+    let mut steps = agent_joins();
+    steps.push(at(6_000, Input::HoldConversation { agent: A1 }));
+    steps.push(at(
+        7_000,
+        Input::SessionStarted {
+            session: S2,
+            channel: ChannelKind::Voice,
+        },
+    ));
+    steps.push(at(8_000, Input::ResumeConversation { agent: A1 }));
+    steps.push(at(9_000, Input::SessionEnded { session: S2 }));
+    list.push(scenario(
+        "voice-starts-during-hold",
+        "A call starts while the chat is on hold; the agent resumes; the call ends",
+        &["CONV-03", "SLA-03", "CONV-04", "SLA-11"],
         push,
         steps,
     ));
