@@ -44,7 +44,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput};
-use cxspec_spec::engine::{Engine, EngineEvent, TimerRef};
+use cxspec_spec::engine::{Engine, EngineEvent, Handle, TimerRef};
 use cxspec_spec::{
     AgentId, ChannelKind, Config, ConversationState, Input, MediaState, Role, RuleSet, Sender,
     SessionId, System, TaskState,
@@ -60,34 +60,9 @@ use cxspec_timer::{
 mod clock;
 use clock::Stopwatch;
 
-/// SplitMix64: tiny, fast, and good enough to draw plans, delays and agents.
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        mix(self.0)
-    }
-
-    /// Uniform in `lo..hi` (the modulo bias is irrelevant at these ranges).
-    fn range(&mut self, lo: u64, hi: u64) -> u64 {
-        lo + self.next() % (hi - lo)
-    }
-
-    /// True with probability `pct` percent.
-    fn percent(&mut self, pct: u64) -> bool {
-        self.next() % 100 < pct
-    }
-}
-
-/// The SplitMix64 finaliser: a stateless hash, so that a decision tied to one task (does this
-/// agent ring out?) is the same at every wake that looks at it.
-fn mix(x: u64) -> u64 {
-    let mut z = x;
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
+#[path = "support/rng.rs"]
+mod rng;
+use rng::{mix, SplitMix};
 
 fn decide(conversation: u64, what: u64, of: u64) -> u64 {
     mix(conversation ^ mix(what << 32 ^ of))
@@ -474,6 +449,10 @@ struct Conv {
 enum Entry {
     Apply {
         conversation: u64,
+        /// The conversation's engine handle, once SESSION_STARTED has opened it: a caller
+        /// keeps it with the conversation, so the replay steps through it (`apply_at`).
+        /// Every engine that replays the log from the start hands out the same handles.
+        handle: Option<Handle>,
         at_ms: u64,
         input: Input,
         published: u32,
@@ -741,12 +720,14 @@ impl Generator {
 
     fn emit(&mut self, id: u64, input: Input, now_ms: u64, log: &mut Log) {
         self.out.clear();
+        let handle = self.oracle.handle(id);
         if let Err(e) = self.oracle.apply_into(id, input, now_ms, &mut self.out) {
             panic!("the generator emitted an input the spec rejects: {e}");
         }
         let published = self.out.len() as u32 + std::mem::take(&mut self.owed);
         log.push(Entry::Apply {
             conversation: id,
+            handle,
             at_ms: now_ms,
             input,
             published,
@@ -1094,12 +1075,16 @@ fn replay_into<T: TimerQueue<TimerRef>>(
         let result = match *entry {
             Entry::Apply {
                 conversation,
+                handle,
                 at_ms,
                 input,
                 ..
             } => {
                 applied += 1;
-                engine.apply_into(conversation, input, at_ms, out)
+                match handle {
+                    Some(handle) => engine.apply_at(handle, input, at_ms, out),
+                    None => engine.apply_into(conversation, input, at_ms, out),
+                }
             }
             Entry::Tick { at_ms, .. } => engine.advance_into(at_ms, out),
         };

@@ -14,6 +14,16 @@
 //! then timer key (the order of an advance in `conformance/FORMAT.md`); a timer armed by an
 //! expiry fires after every timer due before it.
 //! A conversation that reaches Closed is dropped. Left out: persistence, concurrency.
+//!
+//! # Layout
+//! Conversations live in a dense slab. SESSION_STARTED of an unknown ID maps the ID to a slab
+//! index once; [`Engine::handle`] gives that index as a [`Handle`], and [`Engine::apply_at`]
+//! steps a conversation through it with no lookup at all (a caller keeps the handle where it
+//! keeps the conversation's connection). [`Engine::apply_into`] takes an ID and pays one probe
+//! of the ID table, hashed by a multiply rather than SipHash: IDs come from the deployment,
+//! not from an adversary. Each slot keeps the conversation's armed timers inline (up to
+//! [`INLINE_TIMERS`], the common case; beyond that on the heap). A slot freed by a closed
+//! conversation is reused, with a new generation, so an old handle is refused, never misread.
 
 use crate::config::Config;
 use crate::event::{Input, Published, Reject, TimerKey};
@@ -23,6 +33,7 @@ use crate::Outcome;
 use cxspec_timer::{Expired, OrderedMapTimers, TimerId, TimerQueue, TimingWheel};
 use std::collections::HashMap;
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
 
 pub type ConversationId = u64;
 
@@ -49,6 +60,8 @@ pub enum EngineError {
     },
     /// Only SESSION_STARTED may open a conversation the engine does not know.
     UnknownConversation(ConversationId),
+    /// The handle names a conversation that has since closed.
+    StaleHandle(Handle),
     Rejected {
         conversation: ConversationId,
         input: Input,
@@ -71,6 +84,13 @@ impl fmt::Display for EngineError {
                     "unknown conversation {id}: only SESSION_STARTED opens a conversation"
                 )
             }
+            EngineError::StaleHandle(handle) => {
+                write!(
+                    f,
+                    "stale handle (slot {}, generation {}): its conversation has closed",
+                    handle.index, handle.generation
+                )
+            }
             EngineError::Rejected {
                 conversation,
                 input,
@@ -88,22 +108,131 @@ impl fmt::Display for EngineError {
 
 impl std::error::Error for EngineError {}
 
+/// Where an open conversation lives in the engine: handed out when SESSION_STARTED opens it,
+/// valid until it closes (then refused as [`EngineError::StaleHandle`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Handle {
+    index: u32,
+    generation: u32,
+}
+
+/// Armed timers kept inline in a conversation's slot; more spill to the heap. Four covers
+/// the usual conversation (its agent SLA, a customer SLA, and a RONA or request TTL).
+pub const INLINE_TIMERS: usize = 4;
+
+/// One armed timer as the queue knows it: key, handle, deadline.
+type ArmedTimer = (TimerKey, TimerId, u64);
+
+/// A conversation's armed timers, sorted by key: inline up to [`INLINE_TIMERS`], else all on
+/// the heap.
+#[derive(Default)]
+struct Armed {
+    len: u8,
+    inline: [Option<ArmedTimer>; INLINE_TIMERS],
+    spill: Vec<ArmedTimer>,
+}
+
+impl Armed {
+    fn len(&self) -> usize {
+        if usize::from(self.len) <= INLINE_TIMERS {
+            usize::from(self.len)
+        } else {
+            self.spill.len()
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn get(&self, at: usize) -> ArmedTimer {
+        if usize::from(self.len) <= INLINE_TIMERS {
+            self.inline[at].expect("below len")
+        } else {
+            self.spill[at]
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = ArmedTimer> + '_ {
+        (0..self.len()).map(|at| self.get(at))
+    }
+
+    fn set(&mut self, timers: &[ArmedTimer]) {
+        self.spill.clear();
+        if timers.len() <= INLINE_TIMERS {
+            for (at, cell) in self.inline.iter_mut().enumerate() {
+                *cell = timers.get(at).copied();
+            }
+            self.len = timers.len() as u8;
+        } else {
+            self.spill.extend_from_slice(timers);
+            // Any value above INLINE_TIMERS says "on the heap"; the heap holds the length.
+            self.len = INLINE_TIMERS as u8 + 1;
+        }
+    }
+
+    fn remove(&mut self, at: usize) {
+        if usize::from(self.len) <= INLINE_TIMERS {
+            let len = usize::from(self.len);
+            self.inline.copy_within(at + 1..len, at);
+            self.inline[len - 1] = None;
+            self.len -= 1;
+        } else {
+            self.spill.remove(at);
+            if self.spill.len() <= INLINE_TIMERS {
+                let spill = std::mem::take(&mut self.spill);
+                self.set(&spill);
+                self.spill = spill;
+                self.spill.clear();
+            }
+        }
+    }
+}
+
+/// A slab slot: an open conversation, or a vacant place for the next one.
 struct Slot {
+    id: ConversationId,
+    generation: u32,
+    open: bool,
     system: System,
-    /// The conversation's armed timers as the queue knows them, sorted by key.
-    armed: Vec<(TimerKey, TimerId, u64)>,
+    armed: Armed,
+}
+
+/// Hashes a conversation ID with one multiply (Fibonacci hashing) instead of SipHash.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        // The table takes its bucket from the low bits and a tag from the top 7: rotating
+        // brings the multiply's best-mixed (high) bits to both.
+        self.0.rotate_left(26)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, id: u64) {
+        self.0 = (self.0 ^ id).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
 }
 
 pub struct Engine<T: TimerQueue<TimerRef> = TimingWheel<TimerRef>> {
     config: Config,
     rules: RuleSet,
     // Looked up by key only, never iterated, so its order cannot leak into output.
-    conversations: HashMap<ConversationId, Slot>,
+    index: HashMap<ConversationId, u32, BuildHasherDefault<IdHasher>>,
+    slots: Vec<Slot>,
+    /// Vacant slots, reused last-in first-out (the most recently closed is the warmest).
+    free: Vec<u32>,
     timers: T,
     now_ms: u64,
     fired: Vec<Expired<TimerRef>>,
     wanted: Vec<(TimerKey, u64)>,
-    scratch: Vec<(TimerKey, TimerId, u64)>,
+    scratch: Vec<ArmedTimer>,
     outcome: Outcome,
 }
 
@@ -125,7 +254,9 @@ impl<T: TimerQueue<TimerRef>> Engine<T> {
         Engine {
             config,
             rules,
-            conversations: HashMap::new(),
+            index: HashMap::default(),
+            slots: Vec::new(),
+            free: Vec::new(),
             now_ms: timers.now_ms(),
             timers,
             fired: Vec::new(),
@@ -141,11 +272,11 @@ impl<T: TimerQueue<TimerRef>> Engine<T> {
 
     /// Live conversations.
     pub fn len(&self) -> usize {
-        self.conversations.len()
+        self.index.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.conversations.is_empty()
+        self.index.is_empty()
     }
 
     /// Armed timers across all conversations.
@@ -154,7 +285,17 @@ impl<T: TimerQueue<TimerRef>> Engine<T> {
     }
 
     pub fn conversation(&self, id: ConversationId) -> Option<&System> {
-        self.conversations.get(&id).map(|slot| &slot.system)
+        self.index
+            .get(&id)
+            .map(|&index| &self.slots[index as usize].system)
+    }
+
+    /// The handle of an open conversation, for [`Engine::apply_at`].
+    pub fn handle(&self, id: ConversationId) -> Option<Handle> {
+        self.index.get(&id).map(|&index| Handle {
+            index,
+            generation: self.slots[index as usize].generation,
+        })
     }
 
     pub fn apply(
@@ -184,31 +325,87 @@ impl<T: TimerQueue<TimerRef>> Engine<T> {
         out: &mut Vec<EngineEvent>,
     ) -> Result<(), EngineError> {
         self.advance_into(now_ms, out)?;
-        let mut opened = false;
-        if let std::collections::hash_map::Entry::Vacant(entry) =
-            self.conversations.entry(conversation)
-        {
-            if !matches!(input, Input::SessionStarted { .. }) {
-                return Err(EngineError::UnknownConversation(conversation));
+        let (index, opened) = match self.index.get(&conversation) {
+            Some(&index) => (index, false),
+            None if matches!(input, Input::SessionStarted { .. }) => {
+                (self.open(conversation), true)
             }
-            entry.insert(Slot {
-                system: System::new(),
-                armed: Vec::new(),
-            });
-            opened = true;
+            None => return Err(EngineError::UnknownConversation(conversation)),
+        };
+        self.step(index, input, now_ms, out).map_err(|reject| {
+            // A first SESSION_STARTED that is rejected (TIME_OUT_OF_RANGE) opens nothing.
+            if opened {
+                self.close(index);
+            }
+            EngineError::Rejected {
+                conversation,
+                input,
+                reject,
+            }
+        })
+    }
+
+    /// [`Engine::apply_into`] for a conversation the caller holds a handle to: no lookup.
+    pub fn apply_at(
+        &mut self,
+        handle: Handle,
+        input: Input,
+        now_ms: u64,
+        out: &mut Vec<EngineEvent>,
+    ) -> Result<(), EngineError> {
+        self.advance_into(now_ms, out)?;
+        // Checked after the advance: an expiry in it may have closed the conversation.
+        let current = self
+            .slots
+            .get(handle.index as usize)
+            .is_some_and(|slot| slot.open && slot.generation == handle.generation);
+        if !current {
+            return Err(EngineError::StaleHandle(handle));
         }
-        self.step(conversation, input, now_ms, out)
-            .map_err(|reject| {
-                // A first SESSION_STARTED that is rejected (TIME_OUT_OF_RANGE) opens nothing.
-                if opened {
-                    self.conversations.remove(&conversation);
-                }
-                EngineError::Rejected {
-                    conversation,
-                    input,
-                    reject,
-                }
+        self.step(handle.index, input, now_ms, out)
+            .map_err(|reject| EngineError::Rejected {
+                conversation: self.slots[handle.index as usize].id,
+                input,
+                reject,
             })
+    }
+
+    /// Gives `id` a slot with a fresh conversation.
+    fn open(&mut self, id: ConversationId) -> u32 {
+        let index = match self.free.pop() {
+            Some(index) => {
+                let slot = &mut self.slots[index as usize];
+                slot.id = id;
+                slot.open = true;
+                slot.system = System::new();
+                index
+            }
+            None => {
+                let index = u32::try_from(self.slots.len()).expect("2^32 open conversations");
+                self.slots.push(Slot {
+                    id,
+                    generation: 0,
+                    open: true,
+                    system: System::new(),
+                    armed: Armed::default(),
+                });
+                index
+            }
+        };
+        self.index.insert(id, index);
+        index
+    }
+
+    /// Frees a slot; its handles go stale.
+    fn close(&mut self, index: u32) {
+        let slot = &mut self.slots[index as usize];
+        debug_assert!(slot.armed.is_empty(), "a closed conversation has no timer");
+        self.index.remove(&slot.id);
+        slot.open = false;
+        // Drops the conversation's heap parts now rather than at the slot's next use.
+        slot.system = System::new();
+        slot.generation = slot.generation.wrapping_add(1);
+        self.free.push(index);
     }
 
     /// Fires, in (deadline, arm order), every timer due by `now_ms`.
@@ -239,19 +436,19 @@ impl<T: TimerQueue<TimerRef>> Engine<T> {
                 // have stopped, moved or re-armed a later one (an agent SLA expiry ends a
                 // wrap-up due at the same millisecond). Only a timer that its conversation
                 // still holds under the fired handle is stepped.
-                let Some(slot) = self.conversations.get_mut(&conversation) else {
+                let Some(&index) = self.index.get(&conversation) else {
                     continue;
                 };
-                let Some(at) = slot
-                    .armed
+                let armed = &mut self.slots[index as usize].armed;
+                let Some(at) = armed
                     .iter()
-                    .position(|(k, id, _)| *k == key && *id == expired.id)
+                    .position(|(k, id, _)| k == key && id == expired.id)
                 else {
                     continue;
                 };
-                slot.armed.remove(at);
+                armed.remove(at);
                 self.step(
-                    conversation,
+                    index,
                     Input::TimerFired { timer: key },
                     expired.deadline_ms,
                     out,
@@ -270,15 +467,13 @@ impl<T: TimerQueue<TimerRef>> Engine<T> {
 
     fn step(
         &mut self,
-        id: ConversationId,
+        index: u32,
         input: Input,
         now_ms: u64,
         out: &mut Vec<EngineEvent>,
     ) -> Result<(), Reject> {
-        let slot = self
-            .conversations
-            .get_mut(&id)
-            .expect("caller checked the conversation");
+        let slot = &mut self.slots[index as usize];
+        let id = slot.id;
         self.outcome.published.clear();
         self.outcome.rules.clear();
         slot.system
@@ -303,8 +498,7 @@ impl<T: TimerQueue<TimerRef>> Engine<T> {
             slot,
         );
         if slot.system.conversation.state == crate::types::ConversationState::Closed {
-            debug_assert!(slot.armed.is_empty(), "a Closed conversation has no timer");
-            self.conversations.remove(&id);
+            self.close(index);
         }
         Ok(())
     }
@@ -316,7 +510,7 @@ impl<T: TimerQueue<TimerRef>> Engine<T> {
 fn sync_timers<T: TimerQueue<TimerRef>>(
     timers: &mut T,
     wanted: &mut Vec<(TimerKey, u64)>,
-    scratch: &mut Vec<(TimerKey, TimerId, u64)>,
+    scratch: &mut Vec<ArmedTimer>,
     id: ConversationId,
     slot: &mut Slot,
 ) {
@@ -327,13 +521,13 @@ fn sync_timers<T: TimerQueue<TimerRef>>(
     let unchanged = wanted.len() == slot.armed.len()
         && wanted
             .iter()
-            .zip(&slot.armed)
-            .all(|((k, d), (ak, _, ad))| k == ak && d == ad);
+            .zip(slot.armed.iter())
+            .all(|((k, d), (ak, _, ad))| *k == ak && *d == ad);
     if unchanged {
         return;
     }
     scratch.clear();
-    let mut old = slot.armed.iter().copied().peekable();
+    let mut old = slot.armed.iter().peekable();
     for &(key, deadline) in wanted.iter() {
         while let Some((_, timer, _)) = old.next_if(|(k, _, _)| *k < key) {
             timers.cancel(timer);
@@ -370,5 +564,42 @@ fn sync_timers<T: TimerQueue<TimerRef>>(
     for (_, timer, _) in old {
         timers.cancel(timer);
     }
-    std::mem::swap(&mut slot.armed, scratch);
+    slot.armed.set(scratch);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::TaskId;
+
+    fn timers(n: u32) -> Vec<ArmedTimer> {
+        let mut wheel = TimingWheel::new(0);
+        (0..n)
+            .map(|i| {
+                let key = TimerKey::Rona { task: TaskId(i) };
+                let id = wheel.arm(u64::from(i), ());
+                (key, id, u64::from(i))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn armed_timers_move_between_inline_and_heap_and_keep_their_order() {
+        let all = timers(INLINE_TIMERS as u32 + 2);
+        let mut armed = Armed::default();
+        for n in 0..=all.len() {
+            armed.set(&all[..n]);
+            assert_eq!(armed.iter().collect::<Vec<_>>(), &all[..n]);
+        }
+        // Removing from the heap back below the inline size, and from the inline array.
+        let mut expected = all.clone();
+        while !expected.is_empty() {
+            let at = expected.len() / 2;
+            expected.remove(at);
+            armed.remove(at);
+            assert_eq!(armed.iter().collect::<Vec<_>>(), expected);
+            assert_eq!(armed.len(), expected.len());
+        }
+        assert!(armed.is_empty());
+    }
 }

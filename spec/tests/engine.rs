@@ -191,6 +191,42 @@ fn drive<T: cxspec_timer::TimerQueue<cxspec_spec::engine::TimerRef>>(
     log
 }
 
+/// `drive` through handles: a conversation is addressed by ID only until SESSION_STARTED has
+/// opened it, then by its handle; a handle refused as stale (the conversation closed) falls
+/// back to the ID, as a caller would. The output must not tell the two apart.
+fn drive_by_handle<T: cxspec_timer::TimerQueue<cxspec_spec::engine::TimerRef>>(
+    engine: &mut Engine<T>,
+    ops: &[(u64, u8, u32, u32, u64)],
+) -> Vec<Result<Vec<EngineEvent>, EngineError>> {
+    let mut handles = std::collections::HashMap::new();
+    let mut now = 0;
+    let mut log = Vec::new();
+    for &(conv, kind, session, agent, dt) in ops {
+        now += dt;
+        let input = input_of(kind, session, agent);
+        let mut out = Vec::new();
+        let mut result = Err(EngineError::UnknownConversation(conv));
+        if let Some(&handle) = handles.get(&conv) {
+            result = engine.apply_at(handle, input, now, &mut out);
+        }
+        if let Err(EngineError::StaleHandle(_)) | Err(EngineError::UnknownConversation(_)) = result
+        {
+            handles.remove(&conv);
+            result = engine.apply_into(conv, input, now, &mut out);
+            if let Some(handle) = engine.handle(conv) {
+                handles.insert(conv, handle);
+            }
+        }
+        log.push(result.map(|()| out));
+        if dt % 3 == 0 {
+            log.push(engine.advance(now + dt * 7));
+            now += dt * 7;
+        }
+    }
+    log.push(engine.advance(now + 10_000_000));
+    log
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
 
@@ -203,6 +239,46 @@ proptest! {
         prop_assert_eq!(drive(&mut fast, &ops), drive(&mut oracle, &ops));
         prop_assert_eq!(fast.live_timers(), oracle.live_timers());
     }
+
+    /// Stepping through handles publishes exactly what stepping by ID does.
+    #[test]
+    fn handles_and_ids_reach_the_same_conversation(ops in workload(), wrap_up in any::<bool>()) {
+        let config = Config { wrap_up_enabled: wrap_up, agents: 3, ..Config::default() };
+        let mut fast = Engine::new(config.clone(), RuleSet::Specified);
+        let mut oracle = Engine::reference(config, RuleSet::Specified);
+        prop_assert_eq!(drive_by_handle(&mut fast, &ops), drive(&mut oracle, &ops));
+        prop_assert_eq!(fast.live_timers(), oracle.live_timers());
+    }
+}
+
+#[test]
+fn a_handle_goes_stale_when_its_conversation_closes() {
+    let mut engine = Engine::new(Config::default(), RuleSet::Specified);
+    let mut out = Vec::new();
+    engine.apply(3, chat(1), 0).unwrap();
+    let handle = engine.handle(3).expect("opened by SESSION_STARTED");
+    let ended = Input::SessionEnded {
+        session: SessionId(1),
+    };
+    engine.apply_at(handle, ended, 1_000, &mut out).unwrap();
+    // The last session ended with no agent: the conversation closes (after housekeeping).
+    engine
+        .apply_at(handle, Input::HousekeepingDone, 2_000, &mut out)
+        .unwrap();
+    assert!(engine.conversation(3).is_none(), "closed and dropped");
+    assert_eq!(
+        engine.apply_at(handle, Input::HousekeepingDone, 3_000, &mut out),
+        Err(EngineError::StaleHandle(handle))
+    );
+    // The same ID opens a new conversation in the freed slot, under a new handle.
+    engine.apply(3, chat(1), 4_000).unwrap();
+    let again = engine.handle(3).unwrap();
+    assert_ne!(again, handle);
+    assert_eq!(
+        engine.apply_at(handle, ended, 5_000, &mut out),
+        Err(EngineError::StaleHandle(handle))
+    );
+    engine.apply_at(again, ended, 5_000, &mut out).unwrap();
 }
 
 #[test]
