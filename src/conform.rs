@@ -6,6 +6,7 @@
 
 use cxspec_conformance::adapter::serve;
 use cxspec_conformance::coverage::{load_exemptions, stale, uncovered};
+use cxspec_conformance::derive::derive;
 use cxspec_conformance::framing::DEFAULT_MAX_REPLY_BYTES;
 use cxspec_conformance::generate::generate;
 use cxspec_conformance::mutation;
@@ -49,6 +50,10 @@ enum VectorsCommand {
         /// Write into a folder that holds files cxspec did not write; they are left alone.
         #[arg(long)]
         force: bool,
+        /// Write the set derived for these readings, e.g. `R-03=agent-sla-started`
+        /// (repeatable; spec/RULES.md, "Readings"). Use another --out than the committed set.
+        #[arg(long = "reading", value_name = "R-nn=ALTERNATIVE")]
+        readings: Vec<String>,
     },
     /// Regenerate in memory and compare with the committed vectors; exit 1 on any difference.
     Check {
@@ -154,7 +159,11 @@ fn kit_error(message: impl std::fmt::Display) -> ExitCode {
 
 pub fn vectors(args: VectorsArgs) -> ExitCode {
     match args.command {
-        VectorsCommand::Generate { out, force } => generate_into(&out, force),
+        VectorsCommand::Generate {
+            out,
+            force,
+            readings,
+        } => generate_into(&out, force, &readings),
         VectorsCommand::Check { dir } => check(&dir),
         VectorsCommand::Coverage { dir, exemptions } => coverage(&dir, &exemptions),
         VectorsCommand::Mutate {
@@ -265,8 +274,34 @@ fn some_paths(out: &Path, paths: &[PathBuf]) -> String {
 /// holds anything else is refused before a byte is written (unless `--force`, which
 /// writes beside those files and leaves them), and a file of ours that cannot be
 /// removed is an error, since a stale vector left in place would still be run.
-fn generate_into(out: &Path, force: bool) -> ExitCode {
-    let generated = generate();
+fn generate_into(out: &Path, force: bool, readings: &[String]) -> ExitCode {
+    let mut chosen = cxspec_spec::Readings::NONE;
+    for text in readings {
+        chosen = match chosen.parse_one(text) {
+            Ok(r) => r,
+            Err(e) => return kit_error(format!("--reading {e}")),
+        };
+    }
+    let mut generated = generate();
+    if !chosen.is_empty() {
+        let mut derived = Vec::with_capacity(generated.vectors.len());
+        for v in &generated.vectors {
+            match derive(v, cxspec_spec::Rules::new(v.rule_set, chosen)) {
+                Ok(d) => derived.push(d),
+                Err(e) => return kit_error(format!("{}/{}: {e}", v.suite, v.id)),
+            }
+        }
+        generated.vectors = derived;
+        // The coverage figures are the search's; say which readings the files follow.
+        let (head, rest) = match generated.coverage.match_indices('\n').nth(2) {
+            Some((i, _)) => generated.coverage.split_at(i + 1),
+            None => (generated.coverage.as_str(), ""),
+        };
+        generated.coverage = format!(
+            "{head}\nThese vectors are derived for the readings {} (spec/RULES.md, \"Readings\"); the figures below are those of the search.\n{rest}",
+            chosen.label()
+        );
+    }
     let files = generated.files();
     // The survey recognises our files by their header: what we write must pass the test,
     // or a changed header would make every later run refuse the folder.

@@ -38,6 +38,46 @@ pub fn same(expected: &Value, actual: &Value) -> bool {
     canonical(expected) == canonical(actual)
 }
 
+/// The SLA timer an event is about (`agent`, or `customer/<session>`); `None` for every
+/// event that is not an SLA event.
+fn sla_timer(event: &Value) -> Option<String> {
+    let name = event.get("event")?.as_str()?;
+    if name.starts_with("AGENT_SLA_") || name == "RESET_AGENT_SLA" {
+        Some("agent".into())
+    } else if name.starts_with("CUSTOMER_SLA_") {
+        Some(format!(
+            "customer/{}",
+            event.get("session").unwrap_or(&Value::Null)
+        ))
+    } else {
+        None
+    }
+}
+
+/// Whether two lists of published events are the same (RULES.md, "Order of events within
+/// one step"): every event that is not an SLA event at the same position; the SLA events
+/// in the remaining positions the same per timer and in order, but timers among each other
+/// in any order, because no component acts on the relative order of events about
+/// different timers.
+pub fn same_events(expected: &[Value], actual: &[Value]) -> bool {
+    if expected.len() != actual.len() {
+        return false;
+    }
+    let mut per_timer: std::collections::BTreeMap<String, (Vec<Value>, Vec<Value>)> =
+        Default::default();
+    for (e, a) in expected.iter().zip(actual) {
+        match (sla_timer(e), sla_timer(a)) {
+            (None, None) if same(e, a) => {}
+            (Some(te), Some(ta)) => {
+                per_timer.entry(te).or_default().0.push(canonical(e));
+                per_timer.entry(ta).or_default().1.push(canonical(a));
+            }
+            _ => return false,
+        }
+    }
+    per_timer.values().all(|(e, a)| e == a)
+}
+
 fn shown(value: &Value) -> String {
     let text = value.to_string();
     if text.len() > 120 {
@@ -268,6 +308,34 @@ mod tests {
                 "event 1: missing, expected {\"event\":\"A\"}"
             ]
         );
+    }
+
+    #[test]
+    fn sla_events_of_different_timers_compare_in_any_order() {
+        let stop_agent = json!({"event": "AGENT_SLA_STOPPED"});
+        let start_1 = json!({"event": "CUSTOMER_SLA_STARTED", "session": 1, "deadline_ms": 5});
+        let stop_1 = json!({"event": "CUSTOMER_SLA_STOPPED", "session": 1});
+        let start_2 = json!({"event": "CUSTOMER_SLA_STARTED", "session": 2, "deadline_ms": 5});
+        let other = json!({"event": "TOPIC_STATE_CHANGED", "state": "ACTIVE"});
+        // Different timers: any order.
+        assert!(same_events(
+            &[stop_agent.clone(), start_1.clone(), start_2.clone()],
+            &[start_2.clone(), stop_agent.clone(), start_1.clone()]
+        ));
+        // The same timer: the order is behaviour.
+        assert!(!same_events(
+            &[stop_1.clone(), start_1.clone()],
+            &[start_1.clone(), stop_1.clone()]
+        ));
+        // Other events keep their place.
+        assert!(!same_events(
+            &[other.clone(), stop_agent.clone()],
+            &[stop_agent.clone(), other.clone()]
+        ));
+        assert!(same_events(
+            &[other.clone(), stop_agent.clone(), start_1.clone()],
+            &[other, start_1, stop_agent]
+        ));
     }
 
     #[test]

@@ -207,10 +207,10 @@ fn explaining_deviations(
             reply = Some(reference.handle(&step_request(step)));
         }
         let Some(reply) = reply else { continue };
-        let published = |r: &Reply| Value::Array(r.published.clone().unwrap_or_default());
+        let published = |r: &Reply| r.published.clone().unwrap_or_default();
         if reply.ok
             && reply.reject == actual.reject
-            && crate::diff::same(&published(&reply), &published(actual))
+            && crate::diff::same_events(&published(&reply), &published(actual))
         {
             let mut touching = deviations_between(rules, expected, other);
             if touching.is_empty() {
@@ -411,10 +411,7 @@ fn compare_steps(imp: &mut dyn Implementation, vector: &Vector, options: &Option
             .collect();
         let actual = reply.published.clone().unwrap_or_default();
         result.checks.published += 1;
-        if !crate::diff::same(
-            &Value::Array(expected.clone()),
-            &Value::Array(actual.clone()),
-        ) {
+        if !crate::diff::same_events(&expected, &actual) {
             result.verdict = diverge(
                 "published",
                 expected.iter().map(event_text).collect(),
