@@ -10,6 +10,7 @@
 //! * [`symmetry`]: the canonical representative under agent and session renaming;
 //! * [`mutants`]: planted one-rule mutants of the spec, which show each property can fail;
 //! * [`run`]: running presets and collecting verdicts and shortest counterexamples;
+//! * [`bfs`]: the lean breadth-first search for shortest counterexamples;
 //! * [`trace`]: counterexamples as readable text and as replayable scenarios.
 //!
 //! Left out: several conversations at once and real time (each step runs at 0 ms; any
@@ -17,6 +18,7 @@
 //! the numbers are; `model/FINDINGS.md` lists the counterexamples for the rule sets
 //! that read the sources literally.
 
+pub mod bfs;
 pub mod bounds;
 pub mod model;
 pub mod mutants;

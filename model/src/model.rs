@@ -40,7 +40,8 @@ use cxspec_spec::{
 use stateright::Model;
 
 /// One state of the model: the composed system plus the model's own bookkeeping.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+/// Serializable so that the breadth-first search can keep its frontier compact.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct ModelState {
     pub system: System,
     /// Customer, bot and agent messages that may still be sent; `None`: no budget.

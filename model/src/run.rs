@@ -3,14 +3,15 @@
 //!
 //! Exhaustive runs use depth-first search with symmetry reduction (stateright 0.31
 //! applies symmetry only there). Depth-first paths are long and, with several threads,
-//! differ from run to run; so every property that fails is searched again breadth-first,
-//! which gives a shortest counterexample, the same one every time.
+//! differ from run to run; so every property that fails is searched again breadth-first
+//! (`bfs`: fingerprints, parent links and compact layers), which gives a shortest
+//! counterexample, the same one every time.
 
 use crate::bounds::Bounds;
 use crate::model::{CxModel, ModelState};
 use cxspec_spec::{Input, RuleSet};
-use stateright::{Checker, Expectation, Model, Representative};
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use stateright::{Checker, Expectation, Model};
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
 
 /// What the checker reports while it runs.
@@ -52,6 +53,8 @@ pub struct SubReport {
     pub elapsed: Duration,
     /// Property name -> a path (the stimuli from the initial state) to the discovery.
     pub discoveries: BTreeMap<&'static str, Vec<Input>>,
+    /// The shortest-counterexample search, if one ran (a property was violated).
+    pub search: Option<crate::bfs::Stats>,
 }
 
 /// A whole run: every sub-configuration, then the verdict per property over all of them
@@ -147,81 +150,50 @@ pub fn check_one(
         }
     }
     let checker = checker.join();
+    let (states, unique, max_depth) = (
+        checker.state_count(),
+        checker.unique_state_count(),
+        checker.max_depth(),
+    );
     let mut discoveries: BTreeMap<&'static str, Vec<Input>> = checker
         .discoveries()
         .into_iter()
         .map(|(name, path)| (name, path.into_actions()))
         .collect();
-    let failing: BTreeSet<&'static str> = model
+    // The depth-first checker's tables are freed before the breadth-first search.
+    drop(checker);
+    let failing: Vec<&'static str> = model
         .properties()
         .iter()
         .filter(|p| p.expectation == Expectation::Always && discoveries.contains_key(p.name))
         .map(|p| p.name)
         .collect();
+    let mut search = None;
     if options.shortest && !failing.is_empty() {
-        let shortest = shortest_counterexamples(&model, failing);
+        let (shortest, stats) =
+            crate::bfs::shortest(&model, &failing, options.threads, options.symmetry);
         discoveries.extend(shortest);
+        search = Some(stats);
     }
     SubReport {
         bounds,
-        states: checker.state_count(),
-        unique: checker.unique_state_count(),
-        max_depth: checker.max_depth(),
+        states,
+        unique,
+        max_depth,
         elapsed: start.elapsed(),
         discoveries,
+        search,
     }
 }
 
-/// The shortest counterexample of each of `names`, the same on every run.
-///
-/// stateright's breadth-first checker keeps overwriting a discovery with later, longer
-/// paths until it stops, so this is a plain breadth-first search of its own: states in
-/// the order of their distance from the initial state (actions in `actions` order),
-/// merged by their symmetric representative (renaming does not change the distance),
-/// and each property checked when its state is taken from the queue.
+/// The shortest counterexample of each of `names`, the same on every run: a
+/// breadth-first search (`bfs`) with symmetry, one thread.
 pub fn shortest_counterexamples(
     model: &CxModel,
     names: BTreeSet<&'static str>,
 ) -> BTreeMap<&'static str, Vec<Input>> {
-    let mut wanted: Vec<_> = model
-        .properties()
-        .into_iter()
-        .filter(|p| names.contains(p.name) && p.expectation == Expectation::Always)
-        .collect();
-    let mut found = BTreeMap::new();
-    // (state, parent index, action from the parent)
-    let mut nodes: Vec<(ModelState, usize, Option<Input>)> = vec![(model.initial(), 0, None)];
-    let mut seen: HashSet<ModelState> = HashSet::from([model.initial().representative()]);
-    let mut actions = Vec::new();
-    let mut next = 0;
-    while next < nodes.len() && !wanted.is_empty() {
-        let state = nodes[next].0.clone();
-        wanted.retain(|p| {
-            if (p.condition)(model, &state) {
-                return true;
-            }
-            let mut path = Vec::new();
-            let mut at = next;
-            while let Some(action) = nodes[at].2 {
-                path.push(action);
-                at = nodes[at].1;
-            }
-            path.reverse();
-            found.insert(p.name, path);
-            false
-        });
-        actions.clear();
-        model.actions(&state, &mut actions);
-        for action in actions.drain(..) {
-            if let Some(after) = model.next_state(&state, action) {
-                if seen.insert(after.representative()) {
-                    nodes.push((after, next, Some(action)));
-                }
-            }
-        }
-        next += 1;
-    }
-    found
+    let names: Vec<&'static str> = names.into_iter().collect();
+    crate::bfs::shortest(model, &names, 1, true).0
 }
 
 /// Checks every sub-configuration in order and merges the verdicts.

@@ -25,7 +25,7 @@
 
 use crate::model::ModelState;
 use cxspec_spec::{AgentId, SessionId, System};
-use stateright::{Representative, Rewrite, RewritePlan};
+use stateright::Representative;
 
 /// `map[old] = new`; IDs start at 1, index 0 is unused.
 type IdMap = Vec<u32>;
@@ -90,8 +90,8 @@ fn max_session(system: &System) -> u32 {
         .unwrap_or(0)
 }
 
-/// The agent renaming of the representative.
-pub fn agent_plan(state: &ModelState) -> RewritePlan<AgentId, IdMap> {
+/// The agent renaming of the representative (`map[old] = new`).
+pub fn agent_map(state: &ModelState) -> IdMap {
     let system = &state.system;
     let order = system
         .tasks
@@ -99,60 +99,59 @@ pub fn agent_plan(state: &ModelState) -> RewritePlan<AgentId, IdMap> {
         .iter()
         .filter_map(|t| t.agent.map(|a| a.0))
         .chain(system.conversation.agents.iter().map(|p| p.agent.0));
-    RewritePlan::new(first_appearance(order, max_agent_of(state)), rename_agent)
+    first_appearance(order, max_agent_of(state))
 }
 
-/// The session renaming of the representative.
-pub fn session_plan(state: &ModelState) -> RewritePlan<SessionId, IdMap> {
-    let system = &state.system;
-    let order = system.conversation.sessions.iter().map(|s| s.id.0);
-    RewritePlan::new(
-        first_appearance(order, max_session_of(state)),
-        rename_session,
-    )
+/// The session renaming of the representative (`map[old] = new`).
+pub fn session_map(state: &ModelState) -> IdMap {
+    let order = state.system.conversation.sessions.iter().map(|s| s.id.0);
+    first_appearance(order, max_session_of(state))
 }
 
-impl Rewrite<AgentId> for ModelState {
-    fn rewrite<S>(&self, plan: &RewritePlan<AgentId, S>) -> Self {
-        let mut next = self.clone();
-        for task in &mut next.system.tasks.tasks {
-            task.agent = task.agent.map(|a| plan.rewrite(&a));
+fn is_identity(map: &IdMap) -> bool {
+    map.iter()
+        .enumerate()
+        .skip(1)
+        .all(|(i, n)| *n as usize == i)
+}
+
+/// Renames agents and sessions everywhere the state holds them, in place.
+fn rename(state: &mut ModelState, agents: &IdMap, sessions: &IdMap) {
+    let agent = |a: AgentId| rename_agent(&a, agents);
+    let session = |s: SessionId| rename_session(&s, sessions);
+    let system = &mut state.system;
+    for task in &mut system.tasks.tasks {
+        task.agent = task.agent.map(agent);
+        for media in &mut task.medias {
+            media.session = session(media.session);
         }
-        for p in &mut next.system.conversation.agents {
-            p.agent = plan.rewrite(&p.agent);
-        }
-        next.monitor = self.monitor.renamed(|a| plan.rewrite(&a), |s| s);
-        next
     }
-}
-
-impl Rewrite<SessionId> for ModelState {
-    fn rewrite<S>(&self, plan: &RewritePlan<SessionId, S>) -> Self {
-        let mut next = self.clone();
-        let system = &mut next.system;
-        for s in &mut system.conversation.sessions {
-            s.id = plan.rewrite(&s.id);
-        }
-        for task in &mut system.tasks.tasks {
-            for media in &mut task.medias {
-                media.session = plan.rewrite(&media.session);
-            }
-        }
-        if let Some(r) = &mut system.tasks.request {
-            r.session = plan.rewrite(&r.session);
-        }
-        for (s, _) in &mut system.sla.customer {
-            *s = plan.rewrite(s);
-        }
-        system.sla.customer.sort_by_key(|(s, _)| *s);
-        next.monitor = self.monitor.renamed(|a| a, |s| plan.rewrite(&s));
-        next
+    for p in &mut system.conversation.agents {
+        p.agent = agent(p.agent);
     }
+    for s in &mut system.conversation.sessions {
+        s.id = session(s.id);
+    }
+    if let Some(r) = &mut system.tasks.request {
+        r.session = session(r.session);
+    }
+    for (s, _) in &mut system.sla.customer {
+        *s = session(*s);
+    }
+    system.sla.customer.sort_by_key(|(s, _)| *s);
+    state.monitor = state.monitor.renamed(agent, session);
 }
 
 impl Representative for ModelState {
+    /// One clone, renamed in place, and not even renamed when both renamings are the
+    /// identity, the common case (agents and sessions are mostly used in ID order).
     fn representative(&self) -> Self {
-        let renamed = self.rewrite(&agent_plan(self));
-        renamed.rewrite(&session_plan(&renamed))
+        let agents = agent_map(self);
+        let sessions = session_map(self);
+        let mut next = self.clone();
+        if !(is_identity(&agents) && is_identity(&sessions)) {
+            rename(&mut next, &agents, &sessions);
+        }
+        next
     }
 }

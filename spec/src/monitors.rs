@@ -33,6 +33,7 @@
 
 use crate::event::Published;
 use crate::types::{AgentId, Role, SessionId};
+use serde::{Deserialize, Serialize};
 
 /// The two mission invariants, by the words of the mission.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -97,7 +98,7 @@ impl Breach {
 /// The ghost state of both monitors: which SLAs the events say are live, and which
 /// agents the events say are subscribed as PRIMARY. Small sorted vectors: a conversation
 /// has a handful of sessions and agents, and the model hashes this state.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct MissionMonitor {
     customer_live: Vec<SessionId>,
     agent_live: bool,
@@ -105,7 +106,7 @@ pub struct MissionMonitor {
 }
 
 /// Which mission invariants one step broke, as a small set.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Broken(u8);
 
 impl Broken {
