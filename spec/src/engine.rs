@@ -29,7 +29,7 @@ use crate::config::Config;
 use crate::event::{Input, Published, Reject, TimerKey};
 use crate::rules::RuleSet;
 use crate::system::System;
-use crate::Outcome;
+use crate::{Outcome, TimerEffect};
 use cxspec_timer::{Expired, OrderedMapTimers, TimerId, TimerQueue, TimingWheel};
 use std::collections::HashMap;
 use std::fmt;
@@ -123,8 +123,8 @@ pub const INLINE_TIMERS: usize = 4;
 /// One armed timer as the queue knows it: key, handle, deadline.
 type ArmedTimer = (TimerKey, TimerId, u64);
 
-/// A conversation's armed timers, sorted by key: inline up to [`INLINE_TIMERS`], else all on
-/// the heap.
+/// A conversation's armed timers, in no particular order: inline up to [`INLINE_TIMERS`],
+/// else all on the heap.
 #[derive(Default)]
 struct Armed {
     len: u8,
@@ -168,6 +168,34 @@ impl Armed {
             self.spill.extend_from_slice(timers);
             // Any value above INLINE_TIMERS says "on the heap"; the heap holds the length.
             self.len = INLINE_TIMERS as u8 + 1;
+        }
+    }
+
+    fn position(&self, key: TimerKey) -> Option<usize> {
+        self.iter().position(|(k, _, _)| k == key)
+    }
+
+    fn replace(&mut self, at: usize, timer: ArmedTimer) {
+        if usize::from(self.len) <= INLINE_TIMERS {
+            self.inline[at] = Some(timer);
+        } else {
+            self.spill[at] = timer;
+        }
+    }
+
+    fn push(&mut self, timer: ArmedTimer) {
+        let len = usize::from(self.len);
+        if len < INLINE_TIMERS {
+            self.inline[len] = Some(timer);
+            self.len += 1;
+        } else {
+            if len == INLINE_TIMERS {
+                self.spill.clear();
+                self.spill
+                    .extend(self.inline.iter_mut().map(|t| t.take().expect("full")));
+                self.len += 1;
+            }
+            self.spill.push(timer);
         }
     }
 
@@ -231,8 +259,9 @@ pub struct Engine<T: TimerQueue<TimerRef> = TimingWheel<TimerRef>> {
     timers: T,
     now_ms: u64,
     fired: Vec<Expired<TimerRef>>,
+    /// Debug builds: the conversation's timers as its state lists them, for `check_armed`.
+    #[cfg_attr(not(debug_assertions), allow(dead_code))]
     wanted: Vec<(TimerKey, u64)>,
-    scratch: Vec<ArmedTimer>,
     outcome: Outcome,
 }
 
@@ -261,7 +290,6 @@ impl<T: TimerQueue<TimerRef>> Engine<T> {
             timers,
             fired: Vec::new(),
             wanted: Vec::new(),
-            scratch: Vec::new(),
             outcome: Outcome::default(),
         }
     }
@@ -476,6 +504,7 @@ impl<T: TimerQueue<TimerRef>> Engine<T> {
         let id = slot.id;
         self.outcome.published.clear();
         self.outcome.rules.clear();
+        self.outcome.timers.clear();
         slot.system
             .apply(&input, now_ms, &self.config, self.rules, &mut self.outcome)?;
         if self.rules == RuleSet::Specified {
@@ -490,13 +519,9 @@ impl<T: TimerQueue<TimerRef>> Engine<T> {
             at_ms: now_ms,
             event,
         }));
-        sync_timers(
-            &mut self.timers,
-            &mut self.wanted,
-            &mut self.scratch,
-            id,
-            slot,
-        );
+        apply_timer_effects(&mut self.timers, &self.outcome.timers, id, &mut slot.armed);
+        #[cfg(debug_assertions)]
+        check_armed(&slot.system, &slot.armed, &mut self.wanted);
         if slot.system.conversation.state == crate::types::ConversationState::Closed {
             self.close(index);
         }
@@ -504,67 +529,57 @@ impl<T: TimerQueue<TimerRef>> Engine<T> {
     }
 }
 
-/// Makes the queue hold exactly the conversation's armed timers: arm the new ones, reset
-/// the moved ones, cancel the gone ones. Both lists are sorted by key, so this is a merge;
-/// `scratch` is reused so that a step allocates nothing here in the steady state.
-fn sync_timers<T: TimerQueue<TimerRef>>(
+/// Applies a step's timer effects, in order, to the queue and to the conversation's list of
+/// what the queue holds for it: arm what is new, reset what moved, cancel what stopped.
+fn apply_timer_effects<T: TimerQueue<TimerRef>>(
     timers: &mut T,
-    wanted: &mut Vec<(TimerKey, u64)>,
-    scratch: &mut Vec<ArmedTimer>,
+    effects: &[TimerEffect],
     id: ConversationId,
-    slot: &mut Slot,
+    armed: &mut Armed,
 ) {
+    for effect in effects {
+        match *effect {
+            TimerEffect::Armed { key, deadline_ms } => {
+                let payload = TimerRef {
+                    conversation: id,
+                    key,
+                };
+                match armed.position(key) {
+                    Some(at) => {
+                        let (_, timer, armed_ms) = armed.get(at);
+                        if armed_ms == deadline_ms {
+                            continue;
+                        }
+                        // A handle that fired in the batch being processed is stale: the
+                        // queue refuses the reset, and the moved timer is armed afresh.
+                        let timer = match timers.reset(timer, deadline_ms) {
+                            Ok(()) => timer,
+                            Err(_) => timers.arm(deadline_ms, payload),
+                        };
+                        armed.replace(at, (key, timer, deadline_ms));
+                    }
+                    None => armed.push((key, timers.arm(deadline_ms, payload), deadline_ms)),
+                }
+            }
+            TimerEffect::Stopped { key } => {
+                if let Some(at) = armed.position(key) {
+                    timers.cancel(armed.get(at).1);
+                    armed.remove(at);
+                }
+            }
+        }
+    }
+}
+
+/// Debug builds: the effects left the queue holding exactly the conversation's timers.
+#[cfg(debug_assertions)]
+fn check_armed(system: &System, armed: &Armed, wanted: &mut Vec<(TimerKey, u64)>) {
     wanted.clear();
-    slot.system
-        .for_each_timer(|key, deadline| wanted.push((key, deadline)));
-    wanted.sort_unstable_by_key(|(key, _)| *key);
-    let unchanged = wanted.len() == slot.armed.len()
-        && wanted
-            .iter()
-            .zip(slot.armed.iter())
-            .all(|((k, d), (ak, _, ad))| *k == ak && *d == ad);
-    if unchanged {
-        return;
-    }
-    scratch.clear();
-    let mut old = slot.armed.iter().peekable();
-    for &(key, deadline) in wanted.iter() {
-        while let Some((_, timer, _)) = old.next_if(|(k, _, _)| *k < key) {
-            timers.cancel(timer);
-        }
-        match old.next_if(|(k, _, _)| *k == key) {
-            Some((_, timer, armed_deadline)) => {
-                // A handle that fired in the batch being processed is stale: the queue
-                // refuses the reset, and the moved timer is armed afresh instead.
-                let timer =
-                    match armed_deadline == deadline || timers.reset(timer, deadline).is_ok() {
-                        true => timer,
-                        false => timers.arm(
-                            deadline,
-                            TimerRef {
-                                conversation: id,
-                                key,
-                            },
-                        ),
-                    };
-                scratch.push((key, timer, deadline));
-            }
-            None => {
-                let timer = timers.arm(
-                    deadline,
-                    TimerRef {
-                        conversation: id,
-                        key,
-                    },
-                );
-                scratch.push((key, timer, deadline));
-            }
-        }
-    }
-    for (_, timer, _) in old {
-        timers.cancel(timer);
-    }
-    slot.armed.set(scratch);
+    system.for_each_timer(|key, deadline_ms| wanted.push((key, deadline_ms)));
+    wanted.sort_unstable();
+    let mut held: Vec<_> = armed.iter().map(|(k, _, d)| (k, d)).collect();
+    held.sort_unstable();
+    assert_eq!(&held, wanted, "the step's timer effects missed a change");
 }
 
 #[cfg(test)]

@@ -42,12 +42,43 @@ pub struct Outcome {
     pub published: Vec<Published>,
     /// Each rule once, in the order first applied.
     pub rules: Vec<Rule>,
+    /// The step's timer changes, in order: applying them in turn to the timers armed before
+    /// the step gives exactly the timers armed after it (`System::for_each_timer`). The
+    /// engine applies these instead of comparing the timer lists; a timer that fired is
+    /// disarmed by its firing, so the step reports only what it armed again.
+    pub timers: Vec<TimerEffect>,
+}
+
+/// One timer change of a step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimerEffect {
+    /// Armed, or moved to `deadline_ms` if it was armed already. A report of an armed timer
+    /// at its current deadline changes nothing.
+    Armed { key: TimerKey, deadline_ms: u64 },
+    /// No longer armed (a report for a timer that is not armed changes nothing).
+    Stopped { key: TimerKey },
 }
 
 impl Outcome {
     pub(crate) fn rule(&mut self, rule: Rule) {
         if !self.rules.contains(&rule) {
             self.rules.push(rule);
+        }
+    }
+
+    pub(crate) fn armed(&mut self, key: TimerKey, deadline_ms: u64) {
+        self.timers.push(TimerEffect::Armed { key, deadline_ms });
+    }
+
+    pub(crate) fn stopped(&mut self, key: TimerKey) {
+        self.timers.push(TimerEffect::Stopped { key });
+    }
+
+    /// Reports `key` as armed at `deadline_ms`, or stopped when there is none.
+    pub(crate) fn timer(&mut self, key: TimerKey, deadline_ms: Option<u64>) {
+        match deadline_ms {
+            Some(deadline_ms) => self.armed(key, deadline_ms),
+            None => self.stopped(key),
         }
     }
 }

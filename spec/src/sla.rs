@@ -12,7 +12,7 @@
 
 use crate::config::{deadline_after, Config};
 use crate::conversation::{Bus, Conversation};
-use crate::event::Published;
+use crate::event::{Published, TimerKey};
 use crate::readings::{Reading, Rules};
 use crate::rules::{Deviation, Rule};
 use crate::types::*;
@@ -103,6 +103,7 @@ impl SlaTimers {
         );
         let deadline_ms = timer.deadline_ms;
         self.agent = Some(timer);
+        out.armed(TimerKey::AgentSla, deadline_ms);
         bus.publish(
             out,
             match how {
@@ -114,6 +115,7 @@ impl SlaTimers {
 
     fn stop_agent(&mut self, out: &mut Outcome, bus: &mut Bus) {
         if self.agent.take().is_some() {
+            out.stopped(TimerKey::AgentSla);
             bus.publish(out, Published::AgentSlaStopped);
         }
     }
@@ -150,6 +152,12 @@ impl SlaTimers {
             }
             Err(i) => self.customer.insert(i, (session.id, timer)),
         }
+        out.armed(
+            TimerKey::CustomerSla {
+                session: session.id,
+            },
+            deadline_ms,
+        );
         bus.publish(
             out,
             Published::CustomerSlaStarted {
@@ -162,6 +170,7 @@ impl SlaTimers {
     fn stop_customer(&mut self, session: SessionId, out: &mut Outcome, bus: &mut Bus) {
         if let Ok(i) = self.customer.binary_search_by_key(&session, |(s, _)| *s) {
             self.customer.remove(i);
+            out.stopped(TimerKey::CustomerSla { session });
             bus.publish(out, Published::CustomerSlaStopped { session });
         }
     }
@@ -192,6 +201,7 @@ impl SlaTimers {
         let timer = self.agent.as_mut().expect("guarded: agent SLA armed");
         match Self::fire(timer, &config.agent_sla_thresholds_pct, rules) {
             Fired::Threshold { level, percent } => {
+                out.armed(TimerKey::AgentSla, timer.deadline_ms);
                 out.rule(Rule::Sla23);
                 bus.publish(out, Published::AgentSlaThresholdReached { level, percent });
             }
@@ -221,6 +231,10 @@ impl SlaTimers {
             rules,
         ) {
             Fired::Threshold { level, percent } => {
+                out.armed(
+                    TimerKey::CustomerSla { session },
+                    self.customer[i].1.deadline_ms,
+                );
                 out.rule(Rule::Sla23);
                 bus.publish(
                     out,

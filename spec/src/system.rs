@@ -249,6 +249,9 @@ impl System {
             return Err(Reject::TimeOutOfRange);
         }
         self.check(input, config)?;
+        // The two timers held in plain fields, the request TTL and the hold, change in many
+        // places; their effects are reported once, from their values before and after.
+        let inline_before = self.inline_timers();
         let mut bus = Bus::default();
         let System {
             conversation: conv,
@@ -341,6 +344,28 @@ impl System {
             conv.consume(&event, config, out, &mut bus);
             tasks.consume(&event, conv, now_ms, config, out, &mut bus);
         }
+        let inline_after = self.inline_timers();
+        for (key, before, after) in [
+            (TimerKey::RequestTtl, inline_before.0, inline_after.0),
+            (TimerKey::Hold, inline_before.1, inline_after.1),
+        ] {
+            // A timer that fired is disarmed by its firing: report it even if unchanged.
+            let fired = *input == Input::TimerFired { timer: key };
+            if before != after || fired {
+                out.timer(key, after);
+            }
+        }
         Ok(())
+    }
+
+    /// The deadlines of the request TTL (while it runs) and of the hold.
+    fn inline_timers(&self) -> (Option<u64>, Option<u64>) {
+        let ttl = self
+            .tasks
+            .request
+            .as_ref()
+            .filter(|r| !r.ttl_expired)
+            .and_then(|r| r.ttl_deadline_ms);
+        (ttl, self.conversation.hold_deadline_ms)
     }
 }

@@ -10,7 +10,7 @@
 
 use crate::config::{deadline_after, Config};
 use crate::conversation::{Bus, Conversation};
-use crate::event::{Published, Reject, TaskView};
+use crate::event::{Published, Reject, TaskView, TimerKey};
 use crate::readings::Rules;
 use crate::rules::{Deviation, Rule};
 use crate::types::*;
@@ -238,9 +238,13 @@ impl TaskBook {
         id
     }
 
+    /// Publishes the task's new state, and reports its timers (RONA, wrap-up) as they now
+    /// stand: every change of a task's timers is published as a change of the task.
     fn publish_task(&self, id: TaskId, out: &mut Outcome, bus: &mut Bus) {
-        let view = self.task(id).expect("published task exists").view();
-        bus.publish(out, Published::TaskStateChanged { task: view });
+        let task = self.task(id).expect("published task exists");
+        out.timer(TimerKey::Rona { task: id }, task.rona_deadline_ms);
+        out.timer(TimerKey::WrapUp { task: id }, task.wrap_up_deadline_ms);
+        bus.publish(out, Published::TaskStateChanged { task: task.view() });
     }
 
     /// Creates a QUEUED task for the open request and publishes it (TASK-01, TASK-04, TASK-10, TASK-11).
