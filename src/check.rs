@@ -7,15 +7,25 @@
 //! after each, and writes it as a scenario file that `cxspec simulate FILE` replays.
 //! Exit codes: 0 every `always` holds and every `sometimes` is found, 1 otherwise,
 //! 2 a usage error. Progress goes to stderr; results to stdout, in a fixed order.
+//!
+//! Besides: `--shard K/N` runs a deterministic share of the sub-configurations (with
+//! `--junit FILE` for combining shards in CI); `--edges` reports the abstract transitions
+//! each sub-configuration reaches and `--saturation` whether growing a dimension by one
+//! reaches new ones; `--random` replaces the exhaustive search by seeded random walks
+//! (`cxspec_model::simulate`), whose violations are reduced and written like the
+//! exhaustive counterexamples.
 //! Left out: resuming an interrupted run, and choosing which properties to check.
 
 use cxspec_conformance::output::write_atomic;
 use cxspec_model::bounds::{parse_sessions, Bounds, Preset};
 use cxspec_model::properties;
 use cxspec_model::run::{self, Progress, Report, RunOptions, Verdict};
+use cxspec_model::stateright::Expectation;
 use cxspec_model::trace;
 use cxspec_model::CxModel;
-use cxspec_spec::{Readings, RoutingMode, RuleSet, Rules};
+use cxspec_model::{bfs, simulate};
+use cxspec_spec::{ChannelKind, Readings, RoutingMode, RuleSet, Rules};
+use std::collections::BTreeSet;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -32,6 +42,34 @@ fn thread_count(value: &str) -> Result<usize, String> {
         _ => Err(format!(
             "--threads must be at least 1 and at most {MAX_THREADS}"
         )),
+    }
+}
+
+/// `--shard K/N` with `1 <= K <= N <= 1000`.
+pub fn parse_shard(value: &str) -> Result<(usize, usize), String> {
+    let usage = || format!("--shard must be K/N with 1 <= K <= N <= 1000, got `{value}`");
+    let (k, n) = value.split_once('/').ok_or_else(usage)?;
+    let (k, n) = (
+        k.trim().parse::<usize>().map_err(|_| usage())?,
+        n.trim().parse::<usize>().map_err(|_| usage())?,
+    );
+    if k == 0 || n == 0 || k > n || n > 1000 {
+        return Err(usage());
+    }
+    Ok((k, n))
+}
+
+/// The items of shard `k` of `n` (from 1): every `n`-th item, starting at item `k`. The
+/// shards of one `n` are disjoint and together hold every item, in their order.
+pub fn shard_of<T>(items: Vec<T>, shard: Option<(usize, usize)>) -> Vec<T> {
+    match shard {
+        None => items,
+        Some((k, n)) => items
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| i % n == k - 1)
+            .map(|(_, t)| t)
+            .collect(),
     }
 }
 
@@ -92,6 +130,42 @@ pub struct CheckArgs {
     /// Print the sub-configurations and properties, and exit.
     #[arg(long)]
     list: bool,
+    /// Run only share K of N of the sub-configurations (`K/N`): sub-configurations K,
+    /// K + N, K + 2N, ... of the selection. The N shares together are the whole run.
+    #[arg(long, value_parser = parse_shard, value_name = "K/N")]
+    shard: Option<(usize, usize)>,
+    /// Also write the verdicts as JUnit XML: a test suite per sub-configuration, a test
+    /// case per property (a violated `always` fails; a `sometimes` not found is skipped).
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+    /// Also report the abstract transitions (the conformance cover's `system` edges)
+    /// each sub-configuration reaches; explores each sub-configuration a second time.
+    #[arg(long)]
+    edges: bool,
+    /// With --edges or --saturation: write every abstract transition to FILE.
+    #[arg(long, value_name = "FILE")]
+    edges_file: Option<PathBuf>,
+    /// Instead of checking: for each sub-configuration, grow each dimension by one (a
+    /// chat, a voice session, an agent, a task, a threshold level) and report whether new
+    /// abstract transitions appear. Exit 0 either way.
+    #[arg(long)]
+    saturation: bool,
+    /// Instead of the exhaustive search: seeded random walks with the same properties.
+    #[arg(long)]
+    random: bool,
+    /// --random: the seed (walk n uses its own generator seeded from it and n).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// --random: at most this many walks per sub-configuration.
+    #[arg(long, default_value_t = 10_000)]
+    walks: u64,
+    /// --random: steps per walk.
+    #[arg(long, default_value_t = 200)]
+    depth: usize,
+    /// --random: stop each sub-configuration after this many seconds (after the walk
+    /// running then); the walk count is then not reproducible, the walks are.
+    #[arg(long, value_name = "SECONDS")]
+    time_budget: Option<u64>,
 }
 
 #[derive(clap::Args)]
@@ -195,6 +269,7 @@ pub fn run(args: CheckArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let subs = shard_of(subs, args.shard);
     let rules = args.selection.rules;
     if args.list {
         list(&subs);
@@ -204,6 +279,12 @@ pub fn run(args: CheckArgs) -> ExitCode {
     let threads = args
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    if args.saturation {
+        return saturation(&args, &subs, rules, readings, threads);
+    }
+    if args.random {
+        return random(&args, &subs, rules, readings);
+    }
     println!(
         "cxspec check: rules {}, config {} ({} sub-configuration{}), {threads} thread{}, symmetry {}",
         Rules::new(rules, readings),
@@ -235,6 +316,27 @@ pub fn run(args: CheckArgs) -> ExitCode {
     meter.clear();
     print_report(&report);
     let mut written = true;
+    if let Some(path) = &args.junit {
+        written &= write_file(path, junit(&report, &args.selection.config).as_bytes());
+    }
+    if args.edges {
+        let mut all = Vec::new();
+        println!("abstract transitions (the conformance cover's system edges):");
+        for (i, b) in subs.iter().enumerate() {
+            let model = CxModel::new(b.clone(), rules).with_readings(readings);
+            let (edges, _) = bfs::abstract_edges(&model, threads, !args.no_symmetry);
+            println!(
+                "  [{}/{}] {b}: {}",
+                i + 1,
+                subs.len(),
+                describe_edges(&edges)
+            );
+            all.extend(edges.iter().map(|e| format!("{b} | {e}")));
+        }
+        if let Some(path) = &args.edges_file {
+            written &= write_file(path, (all.join("\n") + "\n").as_bytes());
+        }
+    }
     for name in report.violated() {
         written &= print_counterexample(&report, readings, name, &args.counterexample_dir);
     }
@@ -299,6 +401,282 @@ pub fn explore(args: ExploreArgs) -> ExitCode {
             eprintln!("error: {message}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// Writes `bytes` to `path` atomically, creating its folder; false (and a message) on error.
+fn write_file(path: &Path, bytes: &[u8]) -> bool {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+    let written = dir
+        .map_or(Ok(()), std::fs::create_dir_all)
+        .map_err(|e| e.to_string())
+        .and_then(|()| write_atomic(path, bytes).map_err(|e| e.to_string()));
+    match written {
+        Ok(()) => true,
+        Err(e) => {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            false
+        }
+    }
+}
+
+fn xml(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The report as JUnit XML: a suite per sub-configuration, a case per property.
+fn junit(report: &Report, config: &str) -> String {
+    let properties = properties::all();
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n");
+    for sub in &report.subs {
+        let failures = properties
+            .iter()
+            .filter(|p| p.expectation == Expectation::Always)
+            .filter(|p| sub.discoveries.contains_key(p.name))
+            .count();
+        out.push_str(&format!(
+            "  <testsuite name=\"cxspec check {config} {}: {}\" tests=\"{}\" failures=\"{failures}\" time=\"{:.3}\">\n",
+            report.rules,
+            xml(&sub.bounds.label()),
+            properties.len(),
+            sub.elapsed.as_secs_f64()
+        ));
+        for p in &properties {
+            let kind = format!("{:?}", p.expectation).to_lowercase();
+            out.push_str(&format!(
+                "    <testcase classname=\"cxspec.{kind}\" name=\"{}\"",
+                xml(p.name)
+            ));
+            let found = sub.discoveries.get(p.name);
+            match (&p.expectation, found) {
+                (Expectation::Sometimes, None) => {
+                    out.push_str(
+                        "><skipped message=\"not found in this sub-configuration\"/></testcase>\n",
+                    );
+                }
+                (Expectation::Sometimes, Some(_)) | (_, None) => out.push_str("/>\n"),
+                (_, Some(path)) => {
+                    let steps: Vec<String> = path
+                        .iter()
+                        .map(cxspec_spec::scenarios::describe_input)
+                        .collect();
+                    out.push_str(&format!(
+                        "><failure message=\"violated in {} steps\">{}</failure></testcase>\n",
+                        path.len(),
+                        xml(&steps.join("\n"))
+                    ));
+                }
+            }
+        }
+        out.push_str("  </testsuite>\n");
+    }
+    out.push_str("</testsuites>\n");
+    out
+}
+
+fn describe_edges(edges: &BTreeSet<bfs::AbstractEdge>) -> String {
+    let states: BTreeSet<_> = edges.iter().flat_map(|e| [&e.from, &e.to]).collect();
+    format!(
+        "{} abstract transitions between {} abstract states",
+        edges.len(),
+        states.len()
+    )
+}
+
+/// The sub-configuration grown by one along each dimension that has room, with its name.
+fn grown(b: &Bounds) -> Vec<(&'static str, Bounds)> {
+    let mut out = Vec::new();
+    for (name, kind) in [
+        ("+1 chat", ChannelKind::NonVoice),
+        ("+1 voice", ChannelKind::Voice),
+    ] {
+        let mut g = b.clone();
+        g.sessions.push(kind);
+        out.push((name, g));
+    }
+    let mut g = b.clone();
+    g.agents += 1;
+    out.push(("+1 agent", g));
+    let mut g = b.clone();
+    g.tasks += 1;
+    out.push(("+1 task", g));
+    let mut g = b.clone();
+    g.thresholds += 1;
+    out.push(("+1 threshold level", g));
+    out.into_iter()
+        .filter(|(_, g)| g.validate().is_ok())
+        .collect()
+}
+
+/// `--saturation`: per sub-configuration, the abstract transitions it reaches and those
+/// each grown sub-configuration reaches beyond them.
+fn saturation(
+    args: &CheckArgs,
+    subs: &[Bounds],
+    rules: RuleSet,
+    readings: Readings,
+    threads: usize,
+) -> ExitCode {
+    println!(
+        "cxspec check --saturation: rules {}, config {} ({} sub-configurations)",
+        Rules::new(rules, readings),
+        args.selection.config,
+        subs.len()
+    );
+    let symmetry = !args.no_symmetry;
+    let edges_of = |b: &Bounds| {
+        let model = CxModel::new(b.clone(), rules).with_readings(readings);
+        bfs::abstract_edges(&model, threads, symmetry)
+    };
+    let mut all = Vec::new();
+    let mut saturated = 0;
+    for (i, b) in subs.iter().enumerate() {
+        let start = std::time::Instant::now();
+        let (base, stats) = edges_of(b);
+        println!(
+            "  [{}/{}] {b}: {} ({} unique states, {:.1} s)",
+            i + 1,
+            subs.len(),
+            describe_edges(&base),
+            stats.unique,
+            start.elapsed().as_secs_f64()
+        );
+        all.extend(base.iter().map(|e| format!("{b} | {e}")));
+        let mut none_new = true;
+        for (name, g) in grown(b) {
+            let start = std::time::Instant::now();
+            let (more, stats) = edges_of(&g);
+            let new: Vec<&bfs::AbstractEdge> = more.difference(&base).collect();
+            let lost = base.difference(&more).count();
+            none_new &= new.is_empty();
+            println!(
+                "      {name:<19} {} new, {lost} not reached ({} unique states, {:.1} s)",
+                new.len(),
+                stats.unique,
+                start.elapsed().as_secs_f64()
+            );
+            for e in new.iter().take(3) {
+                println!("        new: {e}");
+            }
+            all.extend(new.iter().map(|e| format!("{g} (new) | {e}")));
+        }
+        if none_new {
+            saturated += 1;
+        }
+    }
+    println!(
+        "result: {saturated} of {} sub-configurations saturated (no dimension grown by one reaches a new abstract transition)",
+        subs.len()
+    );
+    if let Some(path) = &args.edges_file {
+        if !write_file(path, (all.join("\n") + "\n").as_bytes()) {
+            return ExitCode::from(2);
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// `--random`: seeded random walks per sub-configuration; violations reduced, printed
+/// and written as the exhaustive counterexamples are.
+fn random(args: &CheckArgs, subs: &[Bounds], rules: RuleSet, readings: Readings) -> ExitCode {
+    println!(
+        "cxspec check --random: rules {}, config {} ({} sub-configurations), seed {}, {} walks of {} steps{}",
+        Rules::new(rules, readings),
+        args.selection.config,
+        subs.len(),
+        args.seed,
+        args.walks,
+        args.depth,
+        args.time_budget
+            .map_or(String::new(), |t| format!(", at most {t} s each"))
+    );
+    let budget = simulate::Budget {
+        seed: args.seed,
+        walks: args.walks,
+        depth: args.depth,
+        time: args.time_budget.map(Duration::from_secs),
+    };
+    let start = std::time::Instant::now();
+    let mut reports = Vec::new();
+    for (i, b) in subs.iter().enumerate() {
+        let model = CxModel::new(b.clone(), rules).with_readings(readings);
+        let out = simulate::simulate(&model, &budget);
+        println!(
+            "  [{}/{}] {b}: {} walks, {} steps, {:.2} s",
+            i + 1,
+            subs.len(),
+            out.walks,
+            out.steps,
+            out.elapsed.as_secs_f64()
+        );
+        let mut discoveries: std::collections::BTreeMap<&'static str, Vec<cxspec_spec::Input>> =
+            out.violations
+                .iter()
+                .map(|(name, (_, path))| (*name, path.clone()))
+                .collect();
+        for name in out.found.keys() {
+            discoveries.entry(name).or_default();
+        }
+        reports.push(run::SubReport {
+            bounds: b.clone(),
+            states: out.steps as usize,
+            unique: 0,
+            max_depth: args.depth,
+            elapsed: out.elapsed,
+            discoveries,
+            search: None,
+        });
+    }
+    let verdicts = properties::all()
+        .iter()
+        .map(|p| {
+            let found = reports.iter().any(|r| r.discoveries.contains_key(p.name));
+            let verdict = match (&p.expectation, found) {
+                (Expectation::Sometimes, true) => Verdict::Found,
+                (Expectation::Sometimes, false) => Verdict::NotFound,
+                (_, true) => Verdict::Violated,
+                (_, false) => Verdict::Holds,
+            };
+            (p.name, p.expectation.clone(), verdict)
+        })
+        .collect();
+    let report = Report {
+        rules,
+        subs: reports,
+        verdicts,
+        elapsed: start.elapsed(),
+    };
+    println!("properties (random walks prove nothing holds; they find what breaks):");
+    for (name, _, verdict) in &report.verdicts {
+        let word = match verdict {
+            Verdict::Holds => "not seen",
+            Verdict::Violated => "VIOLATED",
+            Verdict::Found => "found",
+            Verdict::NotFound => "not found",
+        };
+        println!("  {word:<9} {name}");
+    }
+    let mut written = true;
+    for name in report.violated() {
+        written &= print_counterexample(&report, readings, name, &args.counterexample_dir);
+    }
+    if let Some(path) = &args.junit {
+        written &= write_file(path, junit(&report, &args.selection.config).as_bytes());
+    }
+    let violated = report.violated().count();
+    println!(
+        "result: {violated} propert{} violated",
+        if violated == 1 { "y" } else { "ies" }
+    );
+    if !written {
+        ExitCode::from(2)
+    } else if violated > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     }
 }
 

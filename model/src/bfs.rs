@@ -18,14 +18,19 @@
 //! checker does; a fingerprint collision (probability about n^2 / 2^65 for n states,
 //! under 10^-4 for 10^8 states) would merge two states.
 //!
+//! The same search, run to the end, collects the abstract transitions (`abstraction`)
+//! of every transition it takes, those into states seen before included.
+//!
 //! Left out: progress reporting; the search is run after the exhaustive one, which
 //! reports.
 
+use crate::abstraction::Edge;
+pub use crate::abstraction::Edge as AbstractEdge;
 use crate::model::{CxModel, ModelState};
 use cxspec_spec::Input;
 use stateright::{Model, Representative};
 use std::collections::hash_map::DefaultHasher;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 
 /// A property condition, as stateright's `Property` holds it.
@@ -125,11 +130,13 @@ struct Successor {
     end: u32,
 }
 
-/// The states of one batch a worker expanded: successors and their encodings.
+/// The states of one batch a worker expanded: successors and their encodings, and the
+/// abstract transitions taken if they are collected.
 #[derive(Default)]
 struct Expanded {
     successors: Vec<Successor>,
     bytes: Vec<u8>,
+    edges: HashSet<Edge>,
 }
 
 fn expand(
@@ -138,6 +145,7 @@ fn expand(
     wanted: &[(&'static str, Condition)],
     layer: &Layer,
     range: std::ops::Range<usize>,
+    edges: bool,
 ) -> Expanded {
     let mut out = Expanded::default();
     let mut actions = Vec::new();
@@ -149,6 +157,9 @@ fn expand(
             let Some(next) = model.next_state(&state, action) else {
                 continue;
             };
+            if edges {
+                out.edges.insert(Edge::of(&state, &action, &next));
+            }
             let mut violated = 0u64;
             for (bit, (_, holds)) in wanted.iter().enumerate() {
                 if !holds(model, &next) {
@@ -180,6 +191,24 @@ pub fn shortest(
     threads: usize,
     symmetry: bool,
 ) -> (BTreeMap<&'static str, Vec<Input>>, Stats) {
+    let (found, _, stats) = search(model, names, threads, symmetry, false);
+    (found, stats)
+}
+
+/// Every abstract transition of the model's reachable states, by a search to the end.
+pub fn abstract_edges(model: &CxModel, threads: usize, symmetry: bool) -> (BTreeSet<Edge>, Stats) {
+    let (_, edges, stats) = search(model, &[], threads, symmetry, true);
+    (edges, stats)
+}
+
+fn search(
+    model: &CxModel,
+    names: &[&'static str],
+    threads: usize,
+    symmetry: bool,
+    collect_edges: bool,
+) -> (BTreeMap<&'static str, Vec<Input>>, BTreeSet<Edge>, Stats) {
+    let mut edges: HashSet<Edge> = HashSet::new();
     let mut wanted: Vec<(&'static str, Condition)> = model
         .properties()
         .into_iter()
@@ -207,12 +236,12 @@ pub fn shortest(
     encode(&init, &mut buffer);
     layer.push(&buffer, 0);
     let threads = threads.max(1);
-    while layer.len() > 0 && !wanted.is_empty() {
+    while layer.len() > 0 && (collect_edges || !wanted.is_empty()) {
         stats.depth += 1;
         stats.widest_layer = stats.widest_layer.max(layer.len());
         let mut next = Layer::default();
         let mut start = 0;
-        while start < layer.len() && !wanted.is_empty() {
+        while start < layer.len() && (collect_edges || !wanted.is_empty()) {
             let end = (start + BATCH).min(layer.len());
             let share = (end - start).div_ceil(threads);
             let parts: Vec<Expanded> = std::thread::scope(|scope| {
@@ -221,7 +250,9 @@ pub fn shortest(
                     .map(|lo| {
                         let hi = (lo + share).min(end);
                         let (layer, wanted) = (&layer, &wanted);
-                        scope.spawn(move || expand(model, symmetry, wanted, layer, lo..hi))
+                        scope.spawn(move || {
+                            expand(model, symmetry, wanted, layer, lo..hi, collect_edges)
+                        })
                     })
                     .collect();
                 handles
@@ -234,6 +265,7 @@ pub fn shortest(
                 .map(|p| p.bytes.capacity() + p.successors.capacity() * 32)
                 .sum();
             for part in &parts {
+                edges.extend(part.edges.iter().cloned());
                 let mut begin = 0usize;
                 for s in &part.successors {
                     let bytes = &part.bytes[begin..s.end as usize];
@@ -275,7 +307,7 @@ pub fn shortest(
         layer = next;
     }
     stats.unique = parents.len();
-    (found, stats)
+    (found, edges.into_iter().collect(), stats)
 }
 
 /// The inputs from the initial state to `node`, rebuilt by replaying action indices.

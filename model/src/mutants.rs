@@ -57,6 +57,10 @@ pub enum Mutant {
     Sla08Dropped,
     /// TASK-22: a task closes without a reason code.
     Task22NoReason,
+    /// TASK-22, deep: the sixth task or a later one closes without a reason code. Out of
+    /// exhaustive reach in the configurations that can create six tasks; the simulation
+    /// test finds it.
+    Task22NoReasonDeep,
     /// TASK-22: closing a task re-stamps every CLOSED task with the new reason (a sweep
     /// over all tasks instead of the one closing), so a CLOSED task changes.
     Task22Restamps,
@@ -73,7 +77,7 @@ pub enum Mutant {
 }
 
 impl Mutant {
-    pub const ALL: [Mutant; 16] = [
+    pub const ALL: [Mutant; 17] = [
         Mutant::Sla27Appends,
         Mutant::Sla27SilentRestart,
         Mutant::Sla14RestartsAgentSla,
@@ -85,6 +89,7 @@ impl Mutant {
         Mutant::Sla03KeepsChats,
         Mutant::Sla08Dropped,
         Mutant::Task22NoReason,
+        Mutant::Task22NoReasonDeep,
         Mutant::Task22Restamps,
         Mutant::Task23Dropped,
         Mutant::Conv07Dropped,
@@ -319,10 +324,15 @@ fn perturb(
                 !matches!(e, Published::CustomerSlaStarted { session, .. } if started.contains(session))
             });
         }
-        Mutant::Task22NoReason => {
+        Mutant::Task22NoReason | Mutant::Task22NoReasonDeep => {
+            let first = if mutant == Mutant::Task22NoReason {
+                1
+            } else {
+                6
+            };
             for task in &mut after.tasks.tasks {
                 let was_open = before.tasks.task(task.id).is_none_or(|t| t.is_open());
-                if was_open && task.state == TaskState::Closed {
+                if was_open && task.state == TaskState::Closed && task.id.0 >= first {
                     task.reason = None;
                 }
             }
