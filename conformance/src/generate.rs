@@ -36,7 +36,8 @@ const GAP_MS: u64 = 1_000;
 const MAX_DEPTH: usize = 6;
 const MAX_NODES_PER_CONFIG: usize = 60_000;
 /// Cover vectors stop growing here, so that a failing vector stays readable.
-const MAX_COVER_STEPS: usize = 40;
+/// How far a cover vector may go past the shortest path to the edge it targets.
+const EXTRA_COVER_STEPS: usize = 3;
 
 // ---- configurations and alphabet ----------------------------------------------------
 
@@ -900,34 +901,6 @@ impl<'g> Cover<'g> {
         }
     }
 
-    /// The actions from `from` to the nearest node (in the graph) that has an uncovered
-    /// edge, that edge's action included.
-    fn nearest_uncovered(&self, from: usize) -> Option<Vec<usize>> {
-        let mut parent: HashMap<usize, (usize, usize)> = HashMap::new();
-        let mut queue = VecDeque::from([from]);
-        let mut seen = BTreeSet::from([from]);
-        while let Some(n) = queue.pop_front() {
-            for &(a, next, e) in &self.graph.adjacency[n] {
-                if !self.covered.contains(&self.edge_keys[e]) {
-                    let mut path = vec![a];
-                    let mut at = n;
-                    while at != from {
-                        let (p, pa) = parent[&at];
-                        path.push(pa);
-                        at = p;
-                    }
-                    path.reverse();
-                    return Some(path);
-                }
-                if seen.insert(next) {
-                    parent.insert(next, (n, a));
-                    queue.push_back(next);
-                }
-            }
-        }
-        None
-    }
-
     /// Vectors (as action paths and their records) until every target edge is on one.
     fn run(&mut self) -> Vec<(Vec<usize>, Vec<Recorded>, BTreeSet<Rule>)> {
         let mut out = Vec::new();
@@ -952,10 +925,11 @@ impl<'g> Cover<'g> {
                     .expect("a path of the search replays");
                 recorded.push(r);
             }
-            // Grow the vector toward the nearest uncovered edge while that still covers one.
-            while recorded.len() < MAX_COVER_STEPS {
-                // An uncovered edge one step away, tried on the state itself (which may lie
-                // beyond the explored depth), comes first.
+            // One vector checks one thing: past its target it grows only by edges one step
+            // away that nothing covers yet, at most EXTRA_COVER_STEPS of them, so that a
+            // divergence on the way cannot hide checks far beyond it.
+            let target_len = recorded.len();
+            while recorded.len() < target_len + EXTRA_COVER_STEPS {
                 let here =
                     abstract_state(self.suite, self.graph.config_name, &driver.reference.system);
                 let one_step = (0..self.actions.len()).find(|&a| {
@@ -968,39 +942,10 @@ impl<'g> Cover<'g> {
                         Taken::Rejected(_) | Taken::NotApplicable | Taken::Ambiguous => false,
                     }
                 });
-                if let Some(a) = one_step {
-                    let r = self.take(&mut driver, a, &mut newly).expect("probed");
-                    recorded.push(r);
-                    path.push(a);
-                    continue;
-                }
-                let key = explore_key(&driver.reference.system);
-                let Some(&here) = self.graph.index.get(&key) else {
-                    break;
-                };
-                let Some(more) = self.nearest_uncovered(here) else {
-                    break;
-                };
-                if recorded.len() + more.len() > MAX_COVER_STEPS {
-                    break;
-                }
-                let before = self.covered.len();
-                let mut stuck = false;
-                for &a in &more {
-                    match self.take(&mut driver, a, &mut newly) {
-                        Some(r) => {
-                            recorded.push(r);
-                            path.push(a);
-                        }
-                        None => {
-                            stuck = true;
-                            break;
-                        }
-                    }
-                }
-                if stuck || self.covered.len() == before {
-                    break;
-                }
+                let Some(a) = one_step else { break };
+                let r = self.take(&mut driver, a, &mut newly).expect("probed");
+                recorded.push(r);
+                path.push(a);
             }
             out.push((path, recorded, newly));
         }
@@ -1348,6 +1293,29 @@ fn coverage_report(graphs: &[Graph], vectors: &[Vector], report: &Report) -> Str
         );
     }
     let _ = writeln!(s, "\n{} seed scenarios.\n", report.seeds);
+    // One vector checks one thing: how long they are (steps), per suite and origin.
+    let _ = writeln!(s, "## Vector length\n\nSteps per vector: a cover vector is the shortest path to the edge it targets plus at most {EXTRA_COVER_STEPS} steps.\n\n| suite | origin | vectors | median | max |\n|---|---|---|---|---|");
+    for suite in Suite::ALL {
+        for origin in ["seed", "cover", "negative", "witness"] {
+            let mut lengths: Vec<usize> = vectors
+                .iter()
+                .filter(|v| v.suite == suite && v.origin.starts_with(origin))
+                .map(|v| v.steps.len())
+                .collect();
+            if lengths.is_empty() {
+                continue;
+            }
+            lengths.sort_unstable();
+            let _ = writeln!(
+                s,
+                "| {suite} | {origin} | {} | {} | {} |",
+                lengths.len(),
+                lengths[lengths.len() / 2],
+                lengths[lengths.len() - 1]
+            );
+        }
+    }
+    let _ = writeln!(s);
     let _ = writeln!(s, "## Search\n\nBreadth-first over `System::step`, depth at most {MAX_DEPTH}, at most {MAX_NODES_PER_CONFIG} states per configuration.\n");
     let _ = writeln!(s, "| configuration | states | accepted transitions | rejected | skipped (timers of two components due together) | bounded |\n|---|---|---|---|---|---|");
     for g in graphs {
