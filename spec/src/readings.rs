@@ -132,6 +132,74 @@ readings! {
              "140869657.md: \"temporarily stop SLA and Inactivity timers\"", None),
          alt("running", "keeps running: a held conversation can still expire",
              "140869657.md: \"The conversation can be expired if the customer's inactivity timeout is expired\"", None)];
+    // Each deviation of the `documented` reading, choosable on its own (RULES.md, DEV-nn):
+    // `decided` is `specified`'s choice, `as-written` the table or section as written.
+    SubscribeDuringVoiceOrHold => "R-11", "subscribe-during-voice-or-hold", Sla05,
+        "AGENT_SUBSCRIBED during voice or hold",
+        [alt("decided", "no agent SLA starts during voice or hold",
+             "Agent-Response-Time_142540854.md: \"only starts when there is no active voice channel session\"", None),
+         alt("as-written", "the agent SLA starts or resets anyway (DEV-01)",
+             "949321729.md: AGENT_SUBSCRIBE, \"The SLA will be started\"", Some(Deviation::SubscribeIgnoresVoiceAndHold))];
+    CustomerMessageAgentSla => "R-12", "customer-message-agent-sla", Sla14,
+        "The agent SLA on CUSTOMER_MESSAGE",
+        [alt("decided", "started with a PRIMARY agent, no voice, none running (from the oldest unanswered message)",
+             "Agent-Response-Time_142540854.md: the agent's response time to the customer", None),
+         alt("as-written", "started with any agent, also during voice, restarting a running one (DEV-02)",
+             "949321729.md: \"If an agent exists in the conversation\"", Some(Deviation::CustomerMessageAgentSlaLoose))];
+    CustomerMessageOwnSla => "R-13", "customer-message-own-sla", Sla16,
+        "The customer SLA of the session the customer wrote on",
+        [alt("decided", "stopped (every case's step 3)",
+             "949321729.md: \"Conversation Monitor will stop the Customer SLA\"", None),
+         alt("as-written", "kept, and the others started also during voice (DEV-03)",
+             "949321729.md: CUSTOMER_MESSAGE, \"other then the current session\"", Some(Deviation::CustomerMessageKeepsOwnSla))];
+    AgentMessageStarts => "R-14", "agent-message-starts", Sla13,
+        "Customer SLAs started by AGENT_MESSAGE on hold or for a wrap-up note",
+        [alt("decided", "only a PRIMARY agent's message, not on hold",
+             "140869657.md: the hold stops the inactivity timers", None),
+         alt("as-written", "also on hold and for a WRAP_UP agent's note (DEV-04)",
+             "153747909.md: a wrap-up \"is sent as an agent message\"", Some(Deviation::AgentMessageIgnoresHold))];
+    PauseAgentSla => "R-15", "pause-agent-sla", Sla19,
+        "The agent SLA on CONVERSATION_PAUSED",
+        [alt("decided", "stopped",
+             "Messages,-Events,-and-Activities_2528021.md: AGENT_SLA_STOPPED \"When conversation is put on hold\"", None),
+         alt("as-written", "left running: the table's cell is empty (DEV-05)",
+             "949321729.md: CONVERSATION_PAUSED, no Agent SLA cell", Some(Deviation::PauseKeepsAgentSla))];
+    ResumeRule => "R-16", "resume-rule", Sla22,
+        "Whether CONVERSATION_RESUMED has an SLA rule at all",
+        [alt("decided", "it restarts the SLAs (SLA-22, R-03, R-04)",
+             "Agent-Response-Time_142540854.md: \"reset when the conversation is resumed\"", None),
+         alt("as-written", "no rule: the table has no CONVERSATION_RESUMED row (DEV-06)",
+             "949321729.md: no CONVERSATION_RESUMED row", Some(Deviation::ResumeHasNoRule))];
+    StartsDuringHold => "R-17", "starts-during-hold", Sla11,
+        "Customer SLAs started by a chat's start or a call's end during hold",
+        [alt("decided", "none during hold",
+             "Conversation_93192236.md: the hold stops the timers", None),
+         alt("as-written", "started: those two cells have no hold condition (DEV-08)",
+             "949321729.md: \"started for current session\", \"start the SLA for all non-voice sessions\"", Some(Deviation::StartsIgnoreHold))];
+    QueueTransferRona => "R-18", "queue-transfer-rona", Task12,
+        "RONA on a queue transfer",
+        [alt("decided", "re-queued like PUSH: any agent of the queue may take it",
+             "2550490.md: Direct Queue Transfer is routed to the queue", None),
+         alt("as-written", "closed, NO_AGENT_AVAILABLE published (DEV-09)",
+             "2550490.md: \"TaskState(name=CLOSED, reasonCode=RONA)\", \"NO_AGENT_AVAILABLE is published\"", Some(Deviation::QueueTransferRonaCloses))];
+    PullTaskMode => "R-19", "pull-task-mode", Task08,
+        "The mode of a task created by PULL",
+        [alt("decided", "AGENT",
+             "2550490.md: the mode table lists \"PULL Mode requests\" under AGENT", None),
+         alt("as-written", "QUEUE (DEV-10)",
+             "2550490.md: PULL, \"TaskTypeMode = QUEUE\"", Some(Deviation::PullModeQueue))];
+    FlushNoAgent => "R-20", "flush-no-agent-available", Task21,
+        "NO_AGENT_AVAILABLE after a queue flush",
+        [alt("decided", "published, so the waiting customer's SLA restarts (SLA-20)",
+             "Agent-Task-Disposition_2529040.md: \"flushes all tasks in the queue\"", None),
+         alt("as-written", "not published: the tasks only close FORCE_CLOSED (DEV-11)",
+             "Agent-Task-Disposition_2529040.md: 'FORCE_CLOSED'", Some(Deviation::FlushPublishesNothing))];
+    UnsubscribeCountsWrapUp => "R-21", "unsubscribe-counts-wrap-up", Sla07,
+        "Which agents AGENT_UNSUBSCRIBED counts before stopping the agent SLA",
+        [alt("decided", "PRIMARY agents: a WRAP_UP agent will not answer",
+             "Agent-Response-Time_142540854.md: \"any one of the primary agents\"", None),
+         alt("as-written", "any agent, WRAP_UP included (DEV-12)",
+             "949321729.md: \"If no agent participant left in the conversation\"", Some(Deviation::UnsubscribeCountsWrapUp))];
 }
 
 impl Reading {
@@ -170,11 +238,11 @@ impl fmt::Display for Reading {
 pub struct Readings {
     /// Per reading, in catalogue order: the chosen alternative's index plus one; 0 when
     /// the rule set decides.
-    chosen: [u8; 10],
+    chosen: [u8; 21],
 }
 
 const _: () = assert!(
-    Reading::ALL.len() == 10,
+    Reading::ALL.len() == 21,
     "Readings::chosen holds one slot per reading"
 );
 
@@ -206,7 +274,7 @@ impl<'de> serde::Deserialize<'de> for Readings {
 }
 
 impl Readings {
-    pub const NONE: Readings = Readings { chosen: [0; 10] };
+    pub const NONE: Readings = Readings { chosen: [0; 21] };
 
     fn slot(reading: Reading) -> usize {
         Reading::ALL
@@ -385,6 +453,31 @@ mod tests {
             names.sort();
             names.dedup();
             assert_eq!(names.len(), r.alternatives().len(), "{r}");
+        }
+    }
+
+    #[test]
+    fn every_deviation_of_documented_is_one_readings_alternative() {
+        // The `documented` reading is the sum of its deviations; each is choosable alone.
+        for d in Deviation::ALL.iter().filter(|d| d.in_documented()) {
+            let linked: Vec<Reading> = Reading::ALL
+                .iter()
+                .copied()
+                .filter(|r| r.alternatives().iter().any(|a| a.deviation == Some(*d)))
+                .collect();
+            assert_eq!(linked.len(), 1, "{}: {linked:?}", d.id());
+            assert_eq!(
+                linked[0].rule(),
+                d.rule(),
+                "{} changes the reading's rule",
+                d.id()
+            );
+        }
+        // The vendor's "ATM" behaviours are bugs to find, not readings to declare.
+        for d in Deviation::ALL.iter().filter(|d| !d.in_documented()) {
+            assert!(Reading::ALL
+                .iter()
+                .all(|r| r.alternatives().iter().all(|a| a.deviation != Some(*d))));
         }
     }
 
