@@ -110,6 +110,10 @@ pub struct ConformArgs {
     /// Only cases covering this rule ID.
     #[arg(long)]
     rule: Option<String>,
+    /// Only share K of N of the selected cases (`K/N`): cases K, K + N, K + 2N, ... in
+    /// the vectors' order. The N shares together are the whole selection.
+    #[arg(long, value_parser = crate::check::parse_shard, value_name = "K/N")]
+    shard: Option<(usize, usize)>,
     /// Parallel workers (one adapter process each), 1 to 64; default: the number of cores.
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=MAX_JOBS))]
     jobs: Option<u64>,
@@ -612,6 +616,11 @@ pub fn run(args: ConformArgs) -> ExitCode {
         if selected.is_empty() {
             return kit_error(no_case_for(id, &filter, &vectors));
         }
+    }
+    if let Some((k, n)) = args.shard {
+        let all = selected.len();
+        selected = crate::check::shard_of(selected, args.shard);
+        eprintln!("shard {k}/{n}: {} of {all} selected cases", selected.len());
     }
     if let (Some(asked), true) = (args.rules, selected.is_empty()) {
         if filtered
