@@ -319,3 +319,41 @@ fn another_rule_set_on_a_component_suite_is_refused_with_the_reason() {
         .iter()
         .any(|f| f["reason"].as_str().unwrap().contains("own rule set")));
 }
+
+#[test]
+fn a_parked_pull_request_is_visible_in_state_where_it_starts() {
+    // A Routing Engine that forgets to park a PULL request fails at that very step, on
+    // `state.requests`, not steps later on a puzzling rejection.
+    let (v, step) = vectors()
+        .into_iter()
+        .filter(|v| v.suite.name() == "task" && v.rule_set == RuleSet::Specified)
+        .find_map(|v| {
+            let i = v.steps.iter().position(|s| {
+                s.expect.state.as_ref().is_some_and(|st| {
+                    st.requests
+                        .as_ref()
+                        .is_some_and(|r| r.iter().any(|r| r.task.is_none()))
+                })
+            })?;
+            Some((v, i))
+        })
+        .expect("a task vector parks a PULL request");
+    let forgets = |_: &Request, mut reply: Reply| {
+        if let Some(state) = reply.state.as_mut().and_then(Value::as_object_mut) {
+            if let Some(Value::Array(requests)) = state.get_mut("requests") {
+                requests.retain(|r| r.get("task").is_some());
+            }
+        }
+        reply
+    };
+    let result = run_one(&v, &Options::default(), forgets);
+    let Verdict::Fail(d) = &result.verdict else {
+        panic!("{}: {:?}", v.id, result.verdict)
+    };
+    assert_eq!(
+        (d.what.as_str(), d.step),
+        ("state.requests", step + 1),
+        "{}",
+        v.id
+    );
+}

@@ -357,8 +357,11 @@ pub fn project(suite: Suite, recorded: &[Recorded]) -> Vec<Step> {
         // The state is stated when it changed, and after the last step; task lists grow
         // with every step and TASK_STATE_CHANGED publishes them anyway, so they are
         // stated after the last step only.
-        let changed = previous
-            .is_none_or(|p| p.conversation != state.conversation || p.timers != state.timers);
+        let changed = previous.is_none_or(|p| {
+            p.conversation != state.conversation
+                || p.timers != state.timers
+                || p.requests != state.requests
+        });
         let stated = (changed || last).then(|| {
             let mut s = state.clone();
             if !last {

@@ -149,26 +149,42 @@ impl Reference {
                 .map(|t| t.view())
                 .collect::<Vec<_>>()
         };
+        let requests = || {
+            self.system
+                .tasks
+                .request
+                .iter()
+                .map(|r| crate::vector::RequestView {
+                    kind: r.kind,
+                    session: r.session,
+                    task: r.task,
+                })
+                .collect::<Vec<_>>()
+        };
         match suite {
             Suite::Sla => State {
                 conversation: None,
                 tasks: None,
                 timers: Some(timers),
+                requests: None,
             },
             Suite::Task => State {
                 conversation: None,
                 tasks: Some(tasks()),
                 timers: Some(timers),
+                requests: Some(requests()),
             },
             Suite::Conversation => State {
                 conversation: Some(self.system.conversation.state),
                 tasks: None,
                 timers: Some(timers),
+                requests: None,
             },
             Suite::System => State {
                 conversation: Some(self.system.conversation.state),
                 tasks: Some(tasks()),
                 timers: Some(timers),
+                requests: Some(requests()),
             },
         }
     }

@@ -98,6 +98,22 @@ pub struct State {
     /// Live timers of the suite's component, in (deadline, key) order.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timers: Option<Vec<Timer>>,
+    /// The open routing request (task and system suites): none, or one (TASK-23). A PULL
+    /// request parked in the list has no task yet, so a wrong parking shows here at once
+    /// instead of as a puzzling rejection steps later.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requests: Option<Vec<RequestView>>,
+}
+
+/// An open routing request as the Routing Engine holds it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestView {
+    pub kind: cxspec_spec::task::RequestKind,
+    pub session: cxspec_spec::SessionId,
+    /// The task serving it; absent while a PULL request waits in the list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task: Option<cxspec_spec::TaskId>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -603,6 +619,7 @@ mod tests {
                                 },
                                 deadline_ms: 300_000,
                             }]),
+                            requests: None,
                         }),
                     },
                 },
