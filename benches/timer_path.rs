@@ -1,10 +1,11 @@
 //! Timer-path benchmark: the engine (`cxspec_spec::engine::Engine`) under a realistic event mix,
 //! with its timers on our `TimingWheel` and on the `OrderedMapTimers` reference, side by side.
 //!
-//! What is measured: `Engine::apply_into` for every input and `Engine::advance_into` for a clock
-//! tick every simulated second, including the expiries they fire (SLA thresholds and expiries,
-//! RONA, request TTL, wrap-up and hold timers), the timer sync after every step, and draining the
-//! published events. One criterion iteration is one input; `Throughput::Elements(1)` makes
+//! What is measured: every input, through `Engine::apply_at` with the conversation's handle
+//! (`Engine::apply_into` with its ID for the SESSION_STARTED that opens it), and
+//! `Engine::advance_into` for a clock tick every simulated second, including the expiries they
+//! fire (SLA thresholds and expiries, RONA, request TTL, wrap-up and hold timers), applying each
+//! step's timer effects to the queue, and draining the published events. One criterion iteration is one input; `Throughput::Elements(1)` makes
 //! criterion print inputs/s, and the table printed at the end adds published events/s.
 //!
 //! The workload, at 100k and 1M live conversations (10k only with `CXSPEC_BENCH_QUICK=1`):
