@@ -386,6 +386,7 @@ fn perturb(
             // The task and the conversation stay as they were; nothing is published.
             *after = before.clone();
             out.published.clear();
+            out.timers.clear();
         }
     }
 }
