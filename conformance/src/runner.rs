@@ -147,6 +147,23 @@ pub struct CaseResult {
     pub derived: Option<(String, usize)>,
 }
 
+impl CaseResult {
+    /// A case of `vector` with this verdict and nothing compared yet.
+    pub fn new(vector: &Vector, verdict: Verdict) -> CaseResult {
+        CaseResult {
+            id: vector.id.clone(),
+            suite: vector.suite,
+            title: vector.title.clone(),
+            rules: vector.rules.clone(),
+            verdict,
+            state_checked: 0,
+            checks: Checks::default(),
+            rules_note: None,
+            derived: None,
+        }
+    }
+}
+
 fn event_text(value: &Value) -> String {
     match serde_json::from_value::<Published>(value.clone()) {
         Ok(e) => describe(&e),
@@ -291,17 +308,7 @@ pub fn run_case_with(
 /// Runs the steps of one case and compares each reply with the vector.
 fn compare_steps(imp: &mut dyn Implementation, vector: &Vector, options: &Options) -> CaseResult {
     let rules = options.rules;
-    let mut result = CaseResult {
-        id: vector.id.clone(),
-        suite: vector.suite,
-        title: vector.title.clone(),
-        rules: vector.rules.clone(),
-        verdict: Verdict::Pass,
-        state_checked: 0,
-        checks: Checks::default(),
-        rules_note: None,
-        derived: None,
-    };
+    let mut result = CaseResult::new(vector, Verdict::Pass);
     let error = |step: Option<usize>, message: String| Verdict::Error { step, message };
     let reset = Request::Reset {
         id: vector.id.clone(),
@@ -604,39 +611,25 @@ impl Worker<'_> {
         let imp = match self.ready() {
             Ok(imp) => imp,
             Err(message) => {
-                return CaseResult {
-                    id: vector.id.clone(),
-                    suite: vector.suite,
-                    title: vector.title.clone(),
-                    rules: vector.rules.clone(),
-                    verdict: Verdict::Error {
+                return CaseResult::new(
+                    vector,
+                    Verdict::Error {
                         step: None,
                         message,
                     },
-                    state_checked: 0,
-                    checks: Checks::default(),
-                    rules_note: None,
-                    derived: None,
-                }
+                )
             }
         };
         let _ = imp;
         if let Some(suites) = &self.suites {
             if !suites.contains(&vector.suite) {
-                return CaseResult {
-                    id: vector.id.clone(),
-                    suite: vector.suite,
-                    title: vector.title.clone(),
-                    rules: vector.rules.clone(),
-                    verdict: Verdict::Skip(format!(
+                return CaseResult::new(
+                    vector,
+                    Verdict::Skip(format!(
                         "the adapter does not implement the {} suite",
                         vector.suite
                     )),
-                    state_checked: 0,
-                    checks: Checks::default(),
-                    rules_note: None,
-                    derived: None,
-                };
+                );
             }
         }
         // The declared readings on top of the vector's own: where they change anything, the
@@ -653,22 +646,15 @@ impl Worker<'_> {
             match crate::derive::derive(vector, Rules::new(vector.rule_set, chosen)) {
                 Ok(d) => Some(d),
                 Err(e) => {
-                    return CaseResult {
-                        id: vector.id.clone(),
-                        suite: vector.suite,
-                        title: vector.title.clone(),
-                        rules: vector.rules.clone(),
-                        verdict: Verdict::Error {
+                    return CaseResult::new(
+                        vector,
+                        Verdict::Error {
                             step: None,
                             message: format!(
                                 "cannot derive the case for the declared readings: {e}"
                             ),
                         },
-                        state_checked: 0,
-                        checks: Checks::default(),
-                        rules_note: None,
-                        derived: None,
-                    };
+                    );
                 }
             }
         };
