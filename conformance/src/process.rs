@@ -26,9 +26,21 @@ use std::time::{Duration, Instant};
 /// atomics, because the signal handler may neither lock nor allocate.
 static LIVE_GROUPS: [AtomicI32; 256] = [const { AtomicI32::new(0) }; 256];
 static INSTALL_HANDLERS: Once = Once::new();
+/// Threads between spawning a child and registering its group. The handler waits for them,
+/// so a child spawned just as cxspec is interrupted is not left behind unregistered; the
+/// spawning thread blocks the signals meanwhile, so the handler never waits on itself.
+static SPAWNING: AtomicI32 = AtomicI32::new(0);
 const CLEANUP_SIGNALS: [libc::c_int; 3] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP];
 
 extern "C" fn on_fatal_signal(signal: libc::c_int) {
+    // A spawn in progress registers its group within microseconds; wait for it (bounded, in
+    // case a spawn is stuck), yielding the core to the spawning thread.
+    let mut spins = 0u32;
+    while SPAWNING.load(Ordering::SeqCst) > 0 && spins < 1_000_000 {
+        // SAFETY: sched_yield only gives up the processor.
+        unsafe { libc::sched_yield() };
+        spins += 1;
+    }
     for slot in &LIVE_GROUPS {
         let pgid = slot.load(Ordering::SeqCst);
         if pgid > 0 {
@@ -100,10 +112,29 @@ impl Group {
     pub fn spawn(mut command: Command) -> std::io::Result<Group> {
         install_handlers();
         command.process_group(0);
-        let child = command.spawn()?;
-        let pgid = i32::try_from(child.id()).map_err(std::io::Error::other)?;
-        register(pgid);
-        Ok(Group { child, pgid })
+        // SAFETY: sigset operations on a local set; pthread_sigmask changes only this
+        // thread's mask, restored below on every path.
+        let old_mask = unsafe {
+            let mut set: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut set);
+            for signal in CLEANUP_SIGNALS {
+                libc::sigaddset(&mut set, signal);
+            }
+            let mut old: libc::sigset_t = std::mem::zeroed();
+            libc::pthread_sigmask(libc::SIG_BLOCK, &set, &mut old);
+            old
+        };
+        SPAWNING.fetch_add(1, Ordering::SeqCst);
+        let spawned = command.spawn().and_then(|child| {
+            let pgid = i32::try_from(child.id()).map_err(std::io::Error::other)?;
+            register(pgid);
+            Ok(Group { child, pgid })
+        });
+        SPAWNING.fetch_sub(1, Ordering::SeqCst);
+        // SAFETY: restores the mask saved above; a signal that arrived meanwhile is
+        // delivered now, with the new group registered.
+        unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, &old_mask, std::ptr::null_mut()) };
+        spawned
     }
 
     pub fn child_mut(&mut self) -> &mut Child {
