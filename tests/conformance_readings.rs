@@ -22,10 +22,7 @@ fn vectors() -> Vec<Vector> {
 fn failures(vectors: &[Vector], readings: Readings) -> Vec<String> {
     let mut failed = Vec::new();
     for v in vectors {
-        let mut chosen = v.readings;
-        for (reading, alternative) in readings.choices() {
-            chosen = chosen.set(reading.id(), alternative.name).unwrap();
-        }
+        let chosen = v.readings.overlay(readings);
         let derived = derive(v, Rules::new(v.rule_set, chosen)).expect("derives");
         let mut reference = ReferenceAdapter::new(None);
         reference.offer_mutants = false;

@@ -121,12 +121,7 @@ impl ReferenceAdapter {
                 };
                 // The case's readings, then the ones this adapter declared (which the
                 // runner also sends, so they agree).
-                let mut chosen = *readings;
-                for (reading, alternative) in self.declared.choices() {
-                    chosen = chosen
-                        .set(reading.id(), alternative.name)
-                        .expect("a reading of the catalogue");
-                }
+                let chosen = readings.overlay(self.declared);
                 let rules = Rules::new(self.rules.unwrap_or(*rule_set), chosen);
                 self.case = Some((Reference::new(config.clone(), rules), *suite, mutant));
                 Reply::ok()

@@ -38,20 +38,12 @@ pub fn same(expected: &Value, actual: &Value) -> bool {
     canonical(expected) == canonical(actual)
 }
 
-/// The SLA timer an event is about (`agent`, or `customer/<session>`); `None` for every
-/// event that is not an SLA event.
-fn sla_timer(event: &Value) -> Option<String> {
-    let name = event.get("event")?.as_str()?;
-    if name.starts_with("AGENT_SLA_") || name == "RESET_AGENT_SLA" {
-        Some("agent".into())
-    } else if name.starts_with("CUSTOMER_SLA_") {
-        Some(format!(
-            "customer/{}",
-            event.get("session").unwrap_or(&Value::Null)
-        ))
-    } else {
-        None
-    }
+/// The SLA timer an event is about (`Published::sla_timer`); `None` for every other event
+/// and for anything that is not an event of the catalogue (compared at its place).
+fn sla_timer(event: &Value) -> Option<cxspec_spec::TimerKey> {
+    serde_json::from_value::<cxspec_spec::Published>(canonical(event))
+        .ok()?
+        .sla_timer()
 }
 
 /// Whether two lists of published events are the same (RULES.md, "Order of events within
@@ -63,7 +55,7 @@ pub fn same_events(expected: &[Value], actual: &[Value]) -> bool {
     if expected.len() != actual.len() {
         return false;
     }
-    let mut per_timer: std::collections::BTreeMap<String, (Vec<Value>, Vec<Value>)> =
+    let mut per_timer: std::collections::BTreeMap<cxspec_spec::TimerKey, (Vec<Value>, Vec<Value>)> =
         Default::default();
     for (e, a) in expected.iter().zip(actual) {
         match (sla_timer(e), sla_timer(a)) {

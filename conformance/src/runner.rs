@@ -634,12 +634,7 @@ impl Worker<'_> {
         }
         // The declared readings on top of the vector's own: where they change anything, the
         // case runs as derived for them, so an implementation is held to its own reading.
-        let mut chosen = vector.readings;
-        for (reading, alternative) in self.readings.choices() {
-            chosen = chosen
-                .set(reading.id(), alternative.name)
-                .expect("a reading of the catalogue");
-        }
+        let chosen = vector.readings.overlay(self.readings);
         let derived = if chosen == vector.readings {
             None
         } else {

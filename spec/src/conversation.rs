@@ -300,7 +300,7 @@ impl Conversation {
                     role: Role::WrapUp,
                 },
             );
-            if rules.reads(Reading::HoldAtWrapUp) == "ends" {
+            if rules.takes(Reading::HoldAtWrapUp, "ends") {
                 self.end_hold_without_primary(out);
             }
             self.refresh_state(config, out, bus);

@@ -318,6 +318,36 @@ impl Published {
     }
 
     /// True for the events of the Conversation Monitor (the `sla` suite's outputs).
+    /// The SLA timer an SLA event is about; `None` for every other event.
+    pub fn sla_timer(&self) -> Option<TimerKey> {
+        match *self {
+            Published::AgentSlaStarted { .. }
+            | Published::ResetAgentSla { .. }
+            | Published::AgentSlaStopped
+            | Published::AgentSlaThresholdReached { .. }
+            | Published::AgentSlaExpired => Some(TimerKey::AgentSla),
+            Published::CustomerSlaStarted { session, .. }
+            | Published::CustomerSlaStopped { session }
+            | Published::CustomerSlaThresholdReached { session, .. }
+            | Published::CustomerSlaExpired { session } => Some(TimerKey::CustomerSla { session }),
+            Published::ChannelSessionStarted { .. }
+            | Published::ChannelSessionEnded { .. }
+            | Published::CustomerMessage { .. }
+            | Published::BotMessage { .. }
+            | Published::AgentMessage { .. }
+            | Published::TopicStateChanged { .. }
+            | Published::AgentReserved { .. }
+            | Published::AgentSubscribed { .. }
+            | Published::AgentUnsubscribed { .. }
+            | Published::ParticipantRoleChanged { .. }
+            | Published::ConversationPaused
+            | Published::ConversationResumed
+            | Published::TaskStateChanged { .. }
+            | Published::TaskEnqueued { .. }
+            | Published::NoAgentAvailable { .. } => None,
+        }
+    }
+
     pub fn is_sla_event(&self) -> bool {
         matches!(
             self,

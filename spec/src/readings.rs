@@ -296,6 +296,17 @@ impl Readings {
         *self == Readings::NONE
     }
 
+    /// These readings with `over`'s choices put on top (where both choose, `over` wins).
+    pub fn overlay(self, over: Readings) -> Readings {
+        let mut out = self;
+        for (slot, chosen) in over.chosen.iter().enumerate() {
+            if *chosen != 0 {
+                out.chosen[slot] = *chosen;
+            }
+        }
+        out
+    }
+
     /// The choices, in catalogue order.
     pub fn choices(self) -> Vec<(Reading, &'static Alternative)> {
         Reading::ALL
@@ -418,6 +429,13 @@ impl Rules {
         reading.alternatives()[i as usize].name
     }
 
+    /// Whether these rules take `alternative` of `reading`. The rules ask this way, never by
+    /// comparing names themselves, so that a test (`every_alternative_the_rules_ask_for_exists`)
+    /// can check every name they use against the catalogue.
+    pub fn takes(self, reading: Reading, alternative: &str) -> bool {
+        self.reads(reading) == alternative
+    }
+
     /// `specified`, or `specified + R-03=agent-sla-started`.
     pub fn label(self) -> String {
         if self.readings.is_empty() {
@@ -501,6 +519,45 @@ mod tests {
         );
         assert!(stop.has(Deviation::EnqueueIgnoresPresentAgent));
         assert_eq!(stop.label(), "specified + R-02=stop");
+    }
+
+    #[test]
+    fn every_alternative_the_rules_ask_for_exists() {
+        // The rule files ask `rules.takes(Reading::X, "name")`; a misspelt name would compile
+        // and silently never match, so every one is checked against the catalogue.
+        let mut asked = 0;
+        for file in ["sla.rs", "conversation.rs", "system.rs", "task.rs"] {
+            let path = format!("{}/src/{file}", env!("CARGO_MANIFEST_DIR"));
+            let text = std::fs::read_to_string(&path).unwrap();
+            for call in text.split("takes(Reading::").skip(1) {
+                let (variant, rest) = call.split_once(',').unwrap();
+                let name = rest.trim_start().trim_start_matches('"');
+                let name = &name[..name.find('"').unwrap()];
+                let reading = Reading::ALL
+                    .iter()
+                    .find(|r| format!("{r:?}") == variant)
+                    .unwrap_or_else(|| panic!("{file}: no reading {variant}"));
+                assert!(
+                    reading.alternative(name).is_some(),
+                    "{file}: {reading} has no alternative `{name}`"
+                );
+                asked += 1;
+            }
+        }
+        assert!(asked >= 12, "the rule files ask {asked} times");
+    }
+
+    #[test]
+    fn overlay_puts_the_later_choices_on_top() {
+        let a = Readings::NONE.parse_one("R-03=agent-sla-started").unwrap();
+        let b = Readings::NONE.parse_one("R-05=request-session").unwrap();
+        let c = Readings::NONE.parse_one("R-03=reset-agent-sla").unwrap();
+        assert_eq!(
+            a.overlay(b).label(),
+            "R-03=agent-sla-started,R-05=request-session"
+        );
+        assert_eq!(a.overlay(c).label(), "R-03=reset-agent-sla");
+        assert_eq!(a.overlay(Readings::NONE), a);
     }
 
     #[test]

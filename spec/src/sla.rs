@@ -180,7 +180,7 @@ impl SlaTimers {
         match thresholds.get(timer.next_level as usize) {
             Some(&percent) => {
                 timer.next_level += 1;
-                let round_up = rules.reads(Reading::ThresholdRounding) == "up";
+                let round_up = rules.takes(Reading::ThresholdRounding, "up");
                 timer.deadline_ms = timer.deadline_for(thresholds, round_up);
                 Fired::Threshold {
                     level: timer.next_level,
@@ -282,7 +282,7 @@ impl Cell<'_> {
     /// running, or a deviation of the cell ignores the hold.
     fn hold_blocks_customer(&self, ignored_by: Option<Deviation>) -> bool {
         self.conv.on_hold()
-            && self.rules.reads(Reading::HoldCustomerSla) == "stopped"
+            && self.rules.takes(Reading::HoldCustomerSla, "stopped")
             && !ignored_by.is_some_and(|d| self.rules.has(d))
     }
 
@@ -343,7 +343,7 @@ impl Cell<'_> {
     }
 
     fn round_up(&self) -> bool {
-        self.rules.reads(Reading::ThresholdRounding) == "up"
+        self.rules.takes(Reading::ThresholdRounding, "up")
     }
 }
 
@@ -566,7 +566,7 @@ fn sla_17_bot_message_starts_customer_sla(cx: &mut Cell, session: SessionId) {
         return;
     }
     cx.rule(Rule::Sla17);
-    if cx.rules.reads(Reading::BotMessageScope) == "own-session" {
+    if cx.rules.takes(Reading::BotMessageScope, "own-session") {
         if cx
             .conv
             .session(session)
@@ -584,10 +584,10 @@ fn sla_17_bot_message_starts_customer_sla(cx: &mut Cell, session: SessionId) {
 fn sla_18_pause_stops_customer_slas(cx: &mut Cell) {
     cx.rule(Rule::Sla18);
     let mut stopped = Vec::new();
-    if cx.rules.reads(Reading::HoldCustomerSla) == "stopped" {
+    if cx.rules.takes(Reading::HoldCustomerSla, "stopped") {
         stopped.extend(cx.running(ChannelKind::NonVoice));
     }
-    if cx.rules.reads(Reading::PauseVoiceSla) == "stop" {
+    if cx.rules.takes(Reading::PauseVoiceSla, "stop") {
         stopped.extend(cx.running(ChannelKind::Voice));
     }
     stopped.sort();
@@ -607,8 +607,7 @@ fn sla_19_pause_stops_agent_sla(cx: &mut Cell) {
 /// SLA-20: NO_AGENT_AVAILABLE gives the waiting customer a customer SLA again, when no
 /// PRIMARY agent is present, no voice, not on hold: R-05 says on which session(s).
 fn sla_20_no_agent_starts_customer_sla(cx: &mut Cell, session: SessionId) {
-    let reading = cx.rules.reads(Reading::NoAgentSession);
-    if reading == "latest-any" {
+    if cx.rules.takes(Reading::NoAgentSession, "latest-any") {
         if let Some(latest) = cx.conv.sessions.last().map(|s| s.id) {
             cx.rule(Rule::Sla20);
             cx.start_customer(latest);
@@ -619,13 +618,13 @@ fn sla_20_no_agent_starts_customer_sla(cx: &mut Cell, session: SessionId) {
         return;
     }
     let chats = cx.open(ChannelKind::NonVoice);
-    let targets: Vec<SessionId> = match reading {
-        "request-session" => {
-            let own = cx.conv.session(session).filter(|s| s.open).map(|s| s.id);
-            own.or_else(|| chats.last().copied()).into_iter().collect()
-        }
-        "latest-open-chat" => chats.last().copied().into_iter().collect(),
-        _ => chats,
+    let targets: Vec<SessionId> = if cx.rules.takes(Reading::NoAgentSession, "request-session") {
+        let own = cx.conv.session(session).filter(|s| s.open).map(|s| s.id);
+        own.or_else(|| chats.last().copied()).into_iter().collect()
+    } else if cx.rules.takes(Reading::NoAgentSession, "latest-open-chat") {
+        chats.last().copied().into_iter().collect()
+    } else {
+        chats
     };
     if !targets.is_empty() {
         cx.rule(Rule::Sla20);
@@ -653,14 +652,17 @@ fn sla_22_resume_restarts_slas(cx: &mut Cell) {
     cx.rule(Rule::Sla22);
     if cx.conv.has_primary() {
         cx.start_agent(
-            if cx.rules.reads(Reading::ResumeAgentEvent) == "agent-sla-started" {
+            if cx
+                .rules
+                .takes(Reading::ResumeAgentEvent, "agent-sla-started")
+            {
                 AgentStart::Started
             } else {
                 AgentStart::Reset
             },
         );
     }
-    if cx.rules.reads(Reading::ResumeCustomerSla) == "on-resume" {
+    if cx.rules.takes(Reading::ResumeCustomerSla, "on-resume") {
         cx.start_open_chats();
     }
 }

@@ -269,7 +269,7 @@ impl System {
                 // R-07 `resumes`: an agent's message during hold is taken as the end of it
                 // (`153747909.md`), so the resume comes first and the message meets an
                 // active conversation.
-                if rules.reads(Reading::AgentMessageOnHold) == "resumes" {
+                if rules.takes(Reading::AgentMessageOnHold, "resumes") {
                     conv.resume(config, out, &mut bus);
                 }
                 let role = conv.participant(agent).expect("guarded").role;
