@@ -47,7 +47,7 @@ const EXTRA_COVER_STEPS: usize = 3;
 pub fn cover_configs() -> Vec<(&'static str, Config)> {
     let base = Config {
         agents: 2,
-        agent_sla_ms: 41_300,
+        agent_sla_ms: Some(41_300),
         customer_sla_ms: 97_700,
         voice_customer_sla_ms: 131_900,
         agent_sla_thresholds_pct: vec![50],
@@ -102,25 +102,34 @@ pub fn alphabet() -> Vec<Action> {
         Input::SessionStarted {
             session: s[0],
             channel: ChannelKind::NonVoice,
+            routing_mode: None,
         },
         Input::SessionStarted {
             session: s[1],
             channel: ChannelKind::NonVoice,
+            routing_mode: None,
         },
         Input::SessionStarted {
             session: s[1],
             channel: ChannelKind::Voice,
+            routing_mode: None,
         },
     ];
     for &session in &s {
         inputs.push(Input::SessionEnded { session });
         inputs.push(Input::CustomerMessage { session });
         inputs.push(Input::BotMessage { session });
-        inputs.push(Input::RequestAgent { session });
+        inputs.push(Input::RequestAgent {
+            session,
+            direction: None,
+        });
     }
     for &agent in &a {
         inputs.extend([
-            Input::AgentMessage { agent },
+            Input::AgentMessage {
+                agent,
+                wrap_up: false,
+            },
             Input::ReserveAgent { agent },
             Input::AcceptTask { agent },
             Input::PullConversation { agent },
@@ -129,7 +138,10 @@ pub fn alphabet() -> Vec<Action> {
             Input::LeaveConversation { agent },
             Input::WrapUpApplied { agent },
             Input::LeaveWithoutWrapUp { agent },
-            Input::HoldConversation { agent },
+            Input::HoldConversation {
+                agent,
+                hold_ms: None,
+            },
             Input::ResumeConversation { agent },
             Input::AgentLogout { agent },
         ]);
@@ -1063,7 +1075,8 @@ pub fn reject_rules(reject: Reject) -> &'static [&'static str] {
         Reject::NoCustomer => &["CONV-01"],
         Reject::AgentNotInConversation | Reject::AgentNotPrimary => &["CONV-08"],
         Reject::RequestAlreadyOpen | Reject::AgentAlreadyHasTask => &["TASK-23"],
-        Reject::NotActive => &["CONV-03"],
+        Reject::NotActive | Reject::InvalidHoldTime => &["CONV-03"],
+        Reject::InvalidDirection => &["TASK-01"],
         Reject::NotOnHold => &["CONV-04"],
         Reject::NotReserved => &["TASK-03"],
         Reject::NoQueuedTask => &["TASK-02"],

@@ -182,6 +182,7 @@ impl CxModel {
                 out.push(Input::SessionStarted {
                     session,
                     channel: kind,
+                    routing_mode: None,
                 });
             }
         }
@@ -193,7 +194,10 @@ impl CxModel {
                 out.push(Input::CustomerMessage { session });
                 out.push(Input::BotMessage { session });
             }
-            out.push(Input::RequestAgent { session });
+            out.push(Input::RequestAgent {
+                session,
+                direction: None,
+            });
         }
         // An agent "appears" when a task or the participant list names it; agents that
         // appear nowhere are interchangeable, so one of them stands for all.
@@ -204,7 +208,10 @@ impl CxModel {
         let offer_fresh = |a: AgentId| !self.prune_fresh_agents || appears(a) || Some(a) == fresh;
         for agent in self.agent_ids() {
             if messages {
-                out.push(Input::AgentMessage { agent });
+                out.push(Input::AgentMessage {
+                    agent,
+                    wrap_up: false,
+                });
             }
             if offer_fresh(agent) {
                 out.push(Input::ReserveAgent { agent });
@@ -221,7 +228,10 @@ impl CxModel {
             out.push(Input::LeaveConversation { agent });
             out.push(Input::WrapUpApplied { agent });
             out.push(Input::LeaveWithoutWrapUp { agent });
-            out.push(Input::HoldConversation { agent });
+            out.push(Input::HoldConversation {
+                agent,
+                hold_ms: None,
+            });
             out.push(Input::ResumeConversation { agent });
             out.push(Input::AgentLogout { agent });
         }

@@ -46,16 +46,24 @@ fn path() -> Vec<Input> {
         Input::SessionStarted {
             session: s1,
             channel: ChannelKind::NonVoice,
+            routing_mode: None,
         },
         Input::SessionStarted {
             session: s2,
             channel: ChannelKind::NonVoice,
+            routing_mode: None,
         },
-        Input::RequestAgent { session: s1 },
+        Input::RequestAgent {
+            session: s1,
+            direction: None,
+        },
         Input::ReserveAgent { agent: a1 },
         Input::AcceptTask { agent: a1 },
         Input::LeaveConversation { agent: a1 },
-        Input::RequestAgent { session: s2 },
+        Input::RequestAgent {
+            session: s2,
+            direction: None,
+        },
         Input::ReserveAgent { agent: a2 },
         Input::AcceptTask { agent: a2 },
         Input::WrapUpApplied { agent: a1 },

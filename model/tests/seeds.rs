@@ -65,6 +65,7 @@ fn a_stimulus_outside_the_bounds_is_not_a_path() {
         at_ms: 9_000,
         input: Input::AgentMessage {
             agent: cxspec_spec::AgentId(3),
+            wrap_up: false,
         },
     });
     assert!(is_path(&model, &scenario).is_err());

@@ -177,11 +177,18 @@ fn web_chat_opening() -> Vec<Step> {
             Input::SessionStarted {
                 session: S1,
                 channel: ChannelKind::NonVoice,
+                routing_mode: None,
             },
         ),
         at(1_000, Input::BotMessage { session: S1 }),
         at(2_000, Input::CustomerMessage { session: S1 }),
-        at(3_000, Input::RequestAgent { session: S1 }),
+        at(
+            3_000,
+            Input::RequestAgent {
+                session: S1,
+                direction: None,
+            },
+        ),
     ]
 }
 
@@ -300,6 +307,7 @@ pub fn seed_scenarios() -> Vec<Scenario> {
         Input::SessionStarted {
             session: S2,
             channel: ChannelKind::NonVoice,
+            routing_mode: None,
         },
     ));
     list.push(scenario(
@@ -316,6 +324,7 @@ pub fn seed_scenarios() -> Vec<Scenario> {
         Input::SessionStarted {
             session: S2,
             channel: ChannelKind::Voice,
+            routing_mode: None,
         },
     ));
     list.push(scenario(
@@ -352,9 +361,16 @@ pub fn seed_scenarios() -> Vec<Scenario> {
         Input::SessionStarted {
             session: S2,
             channel: ChannelKind::NonVoice,
+            routing_mode: None,
         },
     ));
-    steps.push(at(6_000, Input::RequestAgent { session: S2 }));
+    steps.push(at(
+        6_000,
+        Input::RequestAgent {
+            session: S2,
+            direction: None,
+        },
+    ));
     steps.push(at(7_000, Input::PullConversation { agent: A1 }));
     list.push(scenario(
         "pull-then-second-session",
@@ -403,7 +419,13 @@ pub fn seed_scenarios() -> Vec<Scenario> {
     ));
 
     let mut steps = agent_joins();
-    steps.push(at(6_000, Input::HoldConversation { agent: A1 }));
+    steps.push(at(
+        6_000,
+        Input::HoldConversation {
+            agent: A1,
+            hold_ms: None,
+        },
+    ));
     steps.push(at(7_000, Input::CustomerMessage { session: S1 }));
     steps.push(at(8_000, Input::ResumeConversation { agent: A1 }));
     list.push(scenario(
@@ -418,7 +440,7 @@ pub fn seed_scenarios() -> Vec<Scenario> {
     // is not a whole millisecond, two SLA timers due at one instant, and a call
     // that starts during a hold.
     let odd = Config {
-        agent_sla_ms: 33_333,
+        agent_sla_ms: Some(33_333),
         customer_sla_ms: 33_333,
         agent_sla_thresholds_pct: vec![50],
         customer_sla_thresholds_pct: vec![50],
@@ -430,6 +452,7 @@ pub fn seed_scenarios() -> Vec<Scenario> {
             Input::SessionStarted {
                 session: S1,
                 channel: ChannelKind::NonVoice,
+                routing_mode: None,
             },
         ),
         at(
@@ -452,7 +475,7 @@ pub fn seed_scenarios() -> Vec<Scenario> {
     // 50 % of 58 s, from t=4 s) are both due at t=33 s: they fire in key order, the agent
     // SLA first (conformance/FORMAT.md, "Time").
     let together = Config {
-        agent_sla_ms: 60_000,
+        agent_sla_ms: Some(60_000),
         customer_sla_ms: 58_000,
         agent_sla_thresholds_pct: vec![50],
         customer_sla_thresholds_pct: vec![50],
@@ -464,9 +487,16 @@ pub fn seed_scenarios() -> Vec<Scenario> {
             Input::SessionStarted {
                 session: S1,
                 channel: ChannelKind::NonVoice,
+                routing_mode: None,
             },
         ),
-        at(1_000, Input::RequestAgent { session: S1 }),
+        at(
+            1_000,
+            Input::RequestAgent {
+                session: S1,
+                direction: None,
+            },
+        ),
         at(2_000, Input::ReserveAgent { agent: A1 }),
         at(3_000, Input::AcceptTask { agent: A1 }),
         at(
@@ -474,6 +504,7 @@ pub fn seed_scenarios() -> Vec<Scenario> {
             Input::SessionStarted {
                 session: S2,
                 channel: ChannelKind::NonVoice,
+                routing_mode: None,
             },
         ),
         at(
@@ -492,12 +523,19 @@ pub fn seed_scenarios() -> Vec<Scenario> {
     ));
 
     let mut steps = agent_joins();
-    steps.push(at(6_000, Input::HoldConversation { agent: A1 }));
+    steps.push(at(
+        6_000,
+        Input::HoldConversation {
+            agent: A1,
+            hold_ms: None,
+        },
+    ));
     steps.push(at(
         7_000,
         Input::SessionStarted {
             session: S2,
             channel: ChannelKind::Voice,
+            routing_mode: None,
         },
     ));
     steps.push(at(8_000, Input::ResumeConversation { agent: A1 }));

@@ -371,10 +371,12 @@ fn case_6_agent_leaves_with_wrap_up() {
                 P::AgentSlaStopped,
                 task(1, Some(A1), T::WrapUp, M::Active, Inbound, Queue, None, &[]),
             ],
-            // "Customer session will be removed by controller".
+            // "Customer session will be removed by controller"; the task's media is CLOSED
+            // "When the session for this media is no longer active" (2550490.md, TASK-25).
             vec![
                 P::ChannelSessionEnded { session: S1 },
                 topic(ConversationState::WrapUp),
+                task(1, Some(A1), T::WrapUp, M::Closed, Inbound, Queue, None, &[]),
             ],
             vec![
                 task(
@@ -592,7 +594,17 @@ fn named_transfer_rings_out() {
                     reason: UnsubscribeReason::DirectTransfer,
                 },
                 topic(ConversationState::Inactive),
-                task(1, Some(A1), T::WrapUp, M::Active, Inbound, Queue, None, &[]),
+                // "changed to WRAP_UP with reasonCode = TRANSFERRED" (2550490.md).
+                task(
+                    1,
+                    Some(A1),
+                    T::WrapUp,
+                    M::Active,
+                    Inbound,
+                    Queue,
+                    Some(ReasonCode::Transferred),
+                    &[],
+                ),
                 P::AgentReserved {
                     agent: A2,
                     task: TaskId(2),
