@@ -34,8 +34,8 @@ use crate::bounds::Bounds;
 use crate::mutants::Mutant;
 use cxspec_spec::monitors::{Broken, MissionMonitor};
 use cxspec_spec::{
-    AgentId, ChannelKind, Config, ConversationState, Input, MediaState, Outcome, Readings, Reject,
-    RuleSet, Rules, SessionId, System, TimerKey,
+    AgentId, ChannelKind, Config, ConversationState, Direction, Input, MediaState, Outcome,
+    Readings, Reject, RoutingMode, RuleSet, Rules, SessionId, System, TimerKey,
 };
 use stateright::Model;
 
@@ -163,14 +163,27 @@ impl CxModel {
         let system = &state.system;
         let conv = &system.conversation;
         let started = |id: SessionId| conv.session(id).is_some();
-        // Sessions: start the lowest unstarted of each kind (or every one, unpruned).
-        for kind in [ChannelKind::NonVoice, ChannelKind::Voice] {
-            let unstarted = self
-                .bounds
-                .sessions
+        // Sessions: start the lowest unstarted of each kind (or every one, unpruned). With
+        // routing per channel, a kind is a channel kind and the mode its SESSION_STARTED
+        // names, so that sessions of one kind stay interchangeable (module `symmetry`).
+        let sessions = &self.bounds.sessions;
+        let mode_of = |i: usize| {
+            self.bounds
+                .alphabet
+                .session_mode(sessions, i, self.bounds.routing)
+        };
+        let mut kinds: Vec<(ChannelKind, Option<RoutingMode>)> = Vec::new();
+        for (i, kind) in sessions.iter().enumerate() {
+            if !kinds.contains(&(*kind, mode_of(i))) {
+                kinds.push((*kind, mode_of(i)));
+            }
+        }
+        kinds.sort_by_key(|(k, _)| *k == ChannelKind::Voice);
+        for (kind, routing_mode) in kinds {
+            let unstarted = sessions
                 .iter()
                 .enumerate()
-                .filter(|(_, k)| **k == kind)
+                .filter(|(i, k)| **k == kind && mode_of(*i) == routing_mode)
                 .map(|(i, _)| SessionId(i as u32 + 1))
                 .filter(|id| !started(*id));
             let unstarted: Vec<SessionId> = if self.prune_sessions {
@@ -182,7 +195,7 @@ impl CxModel {
                 out.push(Input::SessionStarted {
                     session,
                     channel: kind,
-                    routing_mode: None,
+                    routing_mode,
                 });
             }
         }
@@ -198,6 +211,12 @@ impl CxModel {
                 session,
                 direction: None,
             });
+            if self.bounds.alphabet.outbound {
+                out.push(Input::RequestAgent {
+                    session,
+                    direction: Some(Direction::Outbound),
+                });
+            }
         }
         // An agent "appears" when a task or the participant list names it; agents that
         // appear nowhere are interchangeable, so one of them stands for all.
@@ -211,6 +230,11 @@ impl CxModel {
                 out.push(Input::AgentMessage {
                     agent,
                     wrap_up: false,
+                });
+                // A wrap-up given as a message, during or after the conversation (SLA-12).
+                out.push(Input::AgentMessage {
+                    agent,
+                    wrap_up: true,
                 });
             }
             if offer_fresh(agent) {

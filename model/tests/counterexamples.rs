@@ -16,6 +16,7 @@
 use cxspec_model::bounds::parse_sessions;
 use cxspec_model::run::{replay, shortest_counterexamples};
 use cxspec_model::trace::{first_divergence, to_scenario};
+use cxspec_model::Alphabet;
 use cxspec_model::{Bounds, CxModel};
 use cxspec_spec::invariants::Invariant;
 use cxspec_spec::scenarios::Scenario;
@@ -38,6 +39,7 @@ fn chat_and_voice(wrap_up: bool) -> Bounds {
         routing: RoutingMode::Push,
         mrd_auto_joinable: true,
         thresholds: 1,
+        alphabet: Alphabet::default(),
     }
 }
 

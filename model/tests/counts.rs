@@ -12,6 +12,7 @@
 //! * The same search checks that `next_state` accepts every offered action.
 
 use cxspec_model::bounds::parse_sessions;
+use cxspec_model::Alphabet;
 use cxspec_model::{Bounds, CxModel, ModelState};
 use cxspec_spec::{AgentId, ChannelKind, RoutingMode, RuleSet, SessionId};
 use stateright::{Checker, Model};
@@ -27,6 +28,7 @@ fn bounds(sessions: &str, agents: u32, tasks: u32, wrap_up: bool, routing: Routi
         routing,
         mrd_auto_joinable: true,
         thresholds: 1,
+        alphabet: Alphabet::default(),
     }
 }
 
@@ -195,6 +197,7 @@ fn tiny_configuration() {
     let b = Bounds {
         messages: Some(0),
         thresholds: 0,
+        alphabet: Alphabet::default(),
         ..bounds("chat", 1, 1, false, RoutingMode::Push)
     };
     let model = CxModel::new(b.clone(), RuleSet::Specified);

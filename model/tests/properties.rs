@@ -4,6 +4,7 @@
 use cxspec_model::bounds::parse_sessions;
 use cxspec_model::properties::{self, closing_progress, queued_progress};
 use cxspec_model::run::replay;
+use cxspec_model::Alphabet;
 use cxspec_model::{Bounds, CxModel, ModelState};
 use cxspec_spec::invariants::Invariant;
 use cxspec_spec::*;
@@ -25,6 +26,7 @@ fn model(sessions: &str, wrap_up: bool) -> CxModel {
             routing: RoutingMode::Push,
             mrd_auto_joinable: true,
             thresholds: 1,
+            alphabet: Alphabet::default(),
         },
         RuleSet::Specified,
     )

@@ -19,6 +19,7 @@
 use cxspec_model::bounds::parse_sessions;
 use cxspec_model::run::replay;
 use cxspec_model::trace::to_scenario;
+use cxspec_model::Alphabet;
 use cxspec_model::{Bounds, CxModel};
 use cxspec_spec::invariants::{violations, Invariant};
 use cxspec_spec::scenarios::Scenario;
@@ -34,6 +35,7 @@ fn two_chats_three_tasks() -> Bounds {
         routing: RoutingMode::Push,
         mrd_auto_joinable: true,
         thresholds: 1,
+        alphabet: Alphabet::default(),
     }
 }
 
