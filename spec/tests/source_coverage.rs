@@ -161,17 +161,22 @@ fn cells(line: &str) -> Vec<String> {
     out.into_iter().map(|c| c.trim().to_string()).collect()
 }
 
-/// Splits the `where` cell on commas outside double quotes.
+/// Splits the `where` cell on commas outside double quotes and backquotes (page names such as
+/// `Messages,-Events,-and-Activities_2528021.md` have commas).
 fn ref_tokens(cell: &str) -> Vec<String> {
     let mut out = vec![String::new()];
-    let mut quoted = false;
+    let mut quote: Option<char> = None;
     for c in cell.chars() {
         match c {
-            '"' => {
-                quoted = !quoted;
+            '"' | '`' if quote.is_none() => {
+                quote = Some(c);
                 out.last_mut().unwrap().push(c);
             }
-            ',' if !quoted => out.push(String::new()),
+            c if quote == Some(c) => {
+                quote = None;
+                out.last_mut().unwrap().push(c);
+            }
+            ',' if quote.is_none() => out.push(String::new()),
             c => out.last_mut().unwrap().push(c),
         }
     }
@@ -203,10 +208,7 @@ fn parse_ref(token: &str) -> Result<Ref, String> {
     }
     if let Some(rest) = token.strip_prefix("Scope ") {
         let phrase = rest.trim();
-        return match phrase
-            .strip_prefix('"')
-            .and_then(|p| p.strip_suffix('"'))
-        {
+        return match phrase.strip_prefix('"').and_then(|p| p.strip_suffix('"')) {
             Some(p) if !p.trim().is_empty() => Ok(Ref::Scope(p.to_string())),
             _ => Err(format!(
                 "`{token}`: write the scope entry as Scope \"words of RULES.md's Scope section\""
@@ -247,6 +249,8 @@ fn parse(text: &str) -> (Record, Vec<Problem>) {
     let mut problems = Vec::new();
     let mut inside = false;
     let mut page: Option<String> = None;
+    // Inside a table: whether it is a coverage table (its header starts `| # |`).
+    let mut table: Option<bool> = None;
     for (index, line) in text.lines().enumerate() {
         let number = index + 1;
         if line.trim_end() == format!("## {SECTION}") {
@@ -281,17 +285,32 @@ fn parse(text: &str) -> (Record, Vec<Problem>) {
             continue;
         }
         if !line.starts_with('|') {
+            table = None;
             continue;
         }
         let cells = cells(line);
-        if cells.first().is_some_and(|c| c == "#" || c.starts_with("---")) {
+        // A table's first line is its header: coverage tables start `| # | quote | …`; any
+        // other table (the legend) is prose, but not under a page heading.
+        let Some(coverage) = table else {
+            let is_coverage = cells.first().is_some_and(|c| c == "#");
+            if !is_coverage && page.is_some() {
+                problems.push(problem(
+                    number,
+                    "table",
+                    "a table under a page heading has the header | # | quote | status | where | note |",
+                ));
+            }
+            table = Some(is_coverage);
+            continue;
+        };
+        if !coverage || cells.first().is_some_and(|c| c.starts_with("---")) {
             continue;
         }
         let Some(page) = page.clone() else {
             problems.push(problem(
                 number,
                 "row",
-                "a row before any page heading (#### `sources/…`)",
+                "a coverage table before any page heading (#### `sources/…`)",
             ));
             continue;
         };
@@ -317,10 +336,7 @@ fn parse(text: &str) -> (Record, Vec<Problem>) {
                 continue;
             }
         };
-        let quote = match cells[1]
-            .strip_prefix('"')
-            .and_then(|q| q.strip_suffix('"'))
-        {
+        let quote = match cells[1].strip_prefix('"').and_then(|q| q.strip_suffix('"')) {
             Some(q) if !q.trim().is_empty() => q.to_string(),
             _ => {
                 problems.push(problem(
@@ -360,11 +376,7 @@ fn parse(text: &str) -> (Record, Vec<Problem>) {
         });
     }
     if !inside {
-        problems.push(problem(
-            0,
-            "section",
-            format!("no `## {SECTION}` section"),
-        ));
+        problems.push(problem(0, "section", format!("no `## {SECTION}` section")));
     }
     (record, problems)
 }
@@ -417,8 +429,9 @@ fn check_references(record: &Record, text: &str) -> Vec<Problem> {
     let rule_headings: BTreeSet<String> = rules_md::headings(text, &["SLA-", "TASK-", "CONV-"])
         .into_iter()
         .collect();
-    let deviation_headings: BTreeSet<String> =
-        rules_md::headings(text, &["DEV-", "ATM-"]).into_iter().collect();
+    let deviation_headings: BTreeSet<String> = rules_md::headings(text, &["DEV-", "ATM-"])
+        .into_iter()
+        .collect();
     let all_headings: Vec<String> = text
         .lines()
         .filter(|l| l.starts_with('#'))
@@ -568,7 +581,10 @@ fn check_references(record: &Record, text: &str) -> Vec<Problem> {
                 problems.push(problem(
                     row.line,
                     "#",
-                    format!("row {} of {page} is numbered already, at line {first}", row.number),
+                    format!(
+                        "row {} of {page} is numbered already, at line {first}",
+                        row.number
+                    ),
                 ));
             }
         }
@@ -683,7 +699,10 @@ fn check_pages(record: &Record, shared: &std::path::Path) -> Vec<Problem> {
             problems.push(problem(
                 0,
                 "page heading",
-                format!("{page} (in {}) has no heading and no rows in the section", shared.display()),
+                format!(
+                    "{page} (in {}) has no heading and no rows in the section",
+                    shared.display()
+                ),
             ));
         }
     }
@@ -818,7 +837,8 @@ fn problems_of(section: &str) -> Vec<String> {
     problems.iter().map(|p| p.to_string()).collect()
 }
 
-const HEAD: &str = "#### `sources/a.md`\n\n| # | quote | status | where | note |\n|---|---|---|---|---|\n";
+const HEAD: &str =
+    "#### `sources/a.md`\n\n| # | quote | status | where | note |\n|---|---|---|---|---|\n";
 
 fn one_row(row: &str) -> Vec<String> {
     let counts = "Statements: 1 in all: 1 encoded, 0 decided, 0 out-of-scope, 0 pending; and 0 rows that point to another page (copy, see), 0 page(s) bearing on nothing.\n";
@@ -830,7 +850,10 @@ fn one_row(row: &str) -> Vec<String> {
 
 #[test]
 fn a_good_row_passes() {
-    assert_eq!(one_row("| 1 | \"some words\" | encoded | SLA-01 | |"), Vec::<String>::new());
+    assert_eq!(
+        one_row("| 1 | \"some words\" | encoded | SLA-01 | |"),
+        Vec::<String>::new()
+    );
 }
 
 #[test]
@@ -844,15 +867,30 @@ fn bad_rows_are_named_by_line_and_field() {
         ("| 1 | \"w\" | decided | SLA-02 | |", ""),
         ("| 1 | \"w\" | decided | R-99 | |", "reading R-99"),
         ("| 1 | \"w\" | decided | DEV-99 | |", "deviation DEV-99"),
-        ("| 1 | \"w\" | out-of-scope | Scope \"call hold\" | |", "does not say \"call hold\""),
-        ("| 1 | \"w\" | out-of-scope | Scope \"voice routing\" | |", ""),
+        (
+            "| 1 | \"w\" | out-of-scope | Scope \"call hold\" | |",
+            "does not say \"call hold\"",
+        ),
+        (
+            "| 1 | \"w\" | out-of-scope | Scope \"voice routing\" | |",
+            "",
+        ),
         ("| 1 | \"w\" | out-of-scope | — | |", "status: out-of-scope"),
-        ("| 1 | \"w\" | pending | issue-10 item 12 | x |", "items 1 to 11"),
+        (
+            "| 1 | \"w\" | pending | issue-10 item 12 | x |",
+            "items 1 to 11",
+        ),
         ("| 1 | \"w\" | pending | gap | |", "status: pending"),
         ("| 1 | \"w\" | encoded | SLA-01 |", "row: 4 cells"),
         ("| x | \"w\" | encoded | SLA-01 | |", "#: `x`"),
-        ("| 1 | \"a b c d e f g h i j k l m n o\" | encoded | SLA-01 | |", "15 words"),
-        ("| 1 | \"w\" | see | sources/b.md | |", "sources/b.md has no page heading"),
+        (
+            "| 1 | \"a b c d e f g h i j k l m n o\" | encoded | SLA-01 | |",
+            "15 words",
+        ),
+        (
+            "| 1 | \"w\" | see | sources/b.md | |",
+            "sources/b.md has no page heading",
+        ),
     ];
     for (row, expected) in cases {
         let found = one_row(row);
@@ -872,14 +910,23 @@ fn bad_rows_are_named_by_line_and_field() {
 #[test]
 fn a_page_without_rows_and_a_wrong_count_are_caught() {
     let found = problems_of("Statements: 9 in all\n#### `sources/a.md`\n");
-    assert!(found.iter().any(|p| p.contains("sources/a.md has no rows")), "{found:?}");
-    assert!(found.iter().any(|p| p.contains("counts: says")), "{found:?}");
+    assert!(
+        found.iter().any(|p| p.contains("sources/a.md has no rows")),
+        "{found:?}"
+    );
+    assert!(
+        found.iter().any(|p| p.contains("counts: says")),
+        "{found:?}"
+    );
 }
 
 #[test]
 fn quotes_match_across_wrapping_and_markdown_escapes() {
     assert_eq!(normalise("a\\_b  c\n d \\| e"), "a_b c d | e");
-    assert_eq!(normalise("the  agent\n\nsends"), normalise("the agent sends"));
+    assert_eq!(
+        normalise("the  agent\n\nsends"),
+        normalise("the agent sends")
+    );
     assert!(!normalise("stop the SLA").contains(&normalise("start the SLA")));
 }
 
@@ -888,17 +935,30 @@ fn a_quote_missing_from_its_page_is_named() {
     let dir = std::env::temp_dir().join(format!("cxspec-coverage-{}", std::process::id()));
     std::fs::create_dir_all(dir.join("sources")).unwrap();
     std::fs::create_dir_all(dir.join("seeds")).unwrap();
-    std::fs::write(dir.join("sources/a.md"), "The agent\nSLA will be \\_stopped\\_.").unwrap();
+    std::fs::write(
+        dir.join("sources/a.md"),
+        "The agent\nSLA will be \\_stopped\\_.",
+    )
+    .unwrap();
     std::fs::write(dir.join("seeds/s.txt"), "nothing of it").unwrap();
     let section = format!(
-        "{HEAD}| 1 | \"agent SLA will be _stopped_\" | encoded | SLA-01 | |\n| 2 | \"will be started\" | encoded | SLA-01 | |\n#### `seeds/s.txt`\n\n| 1 | \"nothing\" | copy | sources/a.md | |\n"
+        "{HEAD}| 1 | \"agent SLA will be _stopped_\" | encoded | SLA-01 | |\n| 2 | \"will be started\" | encoded | SLA-01 | |\n#### `seeds/s.txt`\n\n| # | quote | status | where | note |\n|---|---|---|---|---|\n| 1 | \"nothing\" | copy | `sources/a.md` | |\n"
     );
     let (record, problems) = parse(&format!("## {SECTION}\n{section}"));
     assert!(problems.is_empty());
-    let found: Vec<String> = check_pages(&record, &dir).iter().map(|p| p.to_string()).collect();
+    let found: Vec<String> = check_pages(&record, &dir)
+        .iter()
+        .map(|p| p.to_string())
+        .collect();
     std::fs::remove_dir_all(&dir).unwrap();
     assert_eq!(found.len(), 3, "{found:?}");
-    assert!(found[0].contains(":7: quote: \"will be started\" is no longer on sources/a.md"), "{found:?}");
-    assert!(found[1].contains("seeds/s.txt is not a copy of sources/a.md: its row 1"), "{found:?}");
+    assert!(
+        found[0].contains(":7: quote: \"will be started\" is no longer on sources/a.md"),
+        "{found:?}"
+    );
+    assert!(
+        found[1].contains("seeds/s.txt is not a copy of sources/a.md: its row 1"),
+        "{found:?}"
+    );
     assert!(found[2].contains("row 2"), "{found:?}");
 }
