@@ -921,6 +921,22 @@ fn a_page_without_rows_and_a_wrong_count_are_caught() {
 }
 
 #[test]
+fn a_table_under_a_page_without_the_coverage_header_is_caught() {
+    let found =
+        problems_of("#### `sources/a.md`\n\n| quote | status |\n|---|---|\n| \"w\" | encoded |\n");
+    assert!(
+        found
+            .iter()
+            .any(|p| p.contains("table: a table under a page heading has the header")),
+        "{found:?}"
+    );
+    assert!(
+        found.iter().any(|p| p.contains("sources/a.md has no rows")),
+        "{found:?}"
+    );
+}
+
+#[test]
 fn quotes_match_across_wrapping_and_markdown_escapes() {
     assert_eq!(normalise("a\\_b  c\n d \\| e"), "a_b c d | e");
     assert_eq!(
