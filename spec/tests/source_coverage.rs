@@ -314,71 +314,71 @@ fn parse(text: &str) -> (Record, Vec<Problem>) {
             ));
             continue;
         };
-        if cells.len() != 5 {
-            problems.push(problem(
-                number,
-                "row",
-                format!(
-                    "{} cells; a row has five: # | quote | status | where | note (escape a | inside a quote as \\|)",
-                    cells.len()
-                ),
-            ));
-            continue;
+        match parse_row(number, page, &cells) {
+            Ok((row, bad_refs)) => {
+                problems.extend(bad_refs);
+                record.rows.push(row);
+            }
+            Err(p) => problems.push(p),
         }
-        let row_number = match cells[0].parse::<u32>() {
-            Ok(n) if n > 0 => n,
-            _ => {
-                problems.push(problem(
-                    number,
-                    "#",
-                    format!("`{}` is not a row number (1, 2, …)", cells[0]),
-                ));
-                continue;
-            }
-        };
-        let quote = match cells[1].strip_prefix('"').and_then(|q| q.strip_suffix('"')) {
-            Some(q) if !q.trim().is_empty() => q.to_string(),
-            _ => {
-                problems.push(problem(
-                    number,
-                    "quote",
-                    format!("`{}`: a quote is written between double quotes", cells[1]),
-                ));
-                continue;
-            }
-        };
-        let Some(status) = Status::parse(&cells[2]) else {
-            problems.push(problem(
-                number,
-                "status",
-                format!(
-                    "`{}` is not a status (encoded, decided, out-of-scope, pending, none, copy, see)",
-                    cells[2]
-                ),
-            ));
-            continue;
-        };
-        let mut refs = Vec::new();
-        for token in ref_tokens(&cells[3]) {
-            match parse_ref(&token) {
-                Ok(r) => refs.push(r),
-                Err(e) => problems.push(problem(number, "where", e)),
-            }
-        }
-        record.rows.push(Row {
-            line: number,
-            page,
-            number: row_number,
-            quote,
-            status,
-            refs,
-            note: cells[4].clone(),
-        });
     }
     if !inside {
         problems.push(problem(0, "section", format!("no `## {SECTION}` section")));
     }
     (record, problems)
+}
+
+/// One row of a coverage table: the row, and the problems of its `where` cell (the row is kept
+/// so that its page still counts it); a row that cannot be read at all is an error.
+fn parse_row(line: usize, page: String, cells: &[String]) -> Result<(Row, Vec<Problem>), Problem> {
+    if cells.len() != 5 {
+        let message = format!(
+            "{} cells; a row has five: # | quote | status | where | note (escape a | inside a quote as \\|)",
+            cells.len()
+        );
+        return Err(problem(line, "row", message));
+    }
+    let number = cells[0]
+        .parse::<u32>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| {
+            let message = format!("`{}` is not a row number (1, 2, …)", cells[0]);
+            problem(line, "#", message)
+        })?;
+    let quote = cells[1]
+        .strip_prefix('"')
+        .and_then(|q| q.strip_suffix('"'))
+        .filter(|q| !q.trim().is_empty())
+        .ok_or_else(|| {
+            let message = format!("`{}`: a quote is written between double quotes", cells[1]);
+            problem(line, "quote", message)
+        })?;
+    let status = Status::parse(&cells[2]).ok_or_else(|| {
+        let message = format!(
+            "`{}` is not a status (encoded, decided, out-of-scope, pending, none, copy, see)",
+            cells[2]
+        );
+        problem(line, "status", message)
+    })?;
+    let mut refs = Vec::new();
+    let mut bad_refs = Vec::new();
+    for token in ref_tokens(&cells[3]) {
+        match parse_ref(&token) {
+            Ok(r) => refs.push(r),
+            Err(e) => bad_refs.push(problem(line, "where", e)),
+        }
+    }
+    let row = Row {
+        line,
+        page,
+        number,
+        quote: quote.to_string(),
+        status,
+        refs,
+        note: cells[4].clone(),
+    };
+    Ok((row, bad_refs))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -907,32 +907,33 @@ fn bad_rows_are_named_by_line_and_field() {
     }
 }
 
+/// Asserts that checking `section` finds a problem containing each of `expected`.
+fn assert_finds(section: &str, expected: &[&str]) {
+    let found = problems_of(section);
+    for e in expected {
+        assert!(
+            found.iter().any(|p| p.contains(e)),
+            "`{e}` not in {found:?}"
+        );
+    }
+}
+
 #[test]
 fn a_page_without_rows_and_a_wrong_count_are_caught() {
-    let found = problems_of("Statements: 9 in all\n#### `sources/a.md`\n");
-    assert!(
-        found.iter().any(|p| p.contains("sources/a.md has no rows")),
-        "{found:?}"
-    );
-    assert!(
-        found.iter().any(|p| p.contains("counts: says")),
-        "{found:?}"
+    assert_finds(
+        "Statements: 9 in all\n#### `sources/a.md`\n",
+        &["sources/a.md has no rows", "counts: says"],
     );
 }
 
 #[test]
 fn a_table_under_a_page_without_the_coverage_header_is_caught() {
-    let found =
-        problems_of("#### `sources/a.md`\n\n| quote | status |\n|---|---|\n| \"w\" | encoded |\n");
-    assert!(
-        found
-            .iter()
-            .any(|p| p.contains("table: a table under a page heading has the header")),
-        "{found:?}"
-    );
-    assert!(
-        found.iter().any(|p| p.contains("sources/a.md has no rows")),
-        "{found:?}"
+    assert_finds(
+        "#### `sources/a.md`\n\n| quote | status |\n|---|---|\n| \"w\" | encoded |\n",
+        &[
+            "table: a table under a page heading has the header",
+            "sources/a.md has no rows",
+        ],
     );
 }
 

@@ -33,43 +33,47 @@ pub fn headings(text: &str, prefixes: &[&str]) -> Vec<String> {
 /// The text under the `### ID` heading, up to the next `###` or `##` heading; `None` when
 /// RULES.md has no such heading.
 pub fn rule_section<'a>(text: &'a str, id: &str) -> Option<&'a str> {
-    let mut start = None;
-    let mut offset = 0;
-    for line in text.split_inclusive('\n') {
-        let here = offset;
-        offset += line.len();
-        if let Some(begun) = start {
-            if line.starts_with("### ") || line.starts_with("## ") {
-                return Some(&text[begun..here]);
-            }
-        } else if line
-            .strip_prefix("### ")
-            .and_then(|l| l.split_whitespace().next())
-            == Some(id)
-        {
-            start = Some(offset);
-        }
-    }
-    start.map(|begun| &text[begun..])
+    text_under(
+        text,
+        |line| {
+            line.strip_prefix("### ")
+                .and_then(|l| l.split_whitespace().next())
+                == Some(id)
+        },
+        |line| line.starts_with("### ") || line.starts_with("## "),
+    )
 }
 
 /// The text of the `## title` section (its own heading excluded), up to the next `## `
 /// heading; `None` when there is no such section.
 pub fn section<'a>(text: &'a str, title: &str) -> Option<&'a str> {
-    let mut start = None;
+    text_under(
+        text,
+        |line| line.trim_end().strip_prefix("## ") == Some(title),
+        |line| line.starts_with("## "),
+    )
+}
+
+/// The lines after the first line that `starts` accepts, up to (not including) the next line
+/// that `ends` accepts, or to the end of the text.
+fn text_under<'a>(
+    text: &'a str,
+    starts: impl Fn(&str) -> bool,
+    ends: impl Fn(&str) -> bool,
+) -> Option<&'a str> {
+    let mut begun = None;
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
         let here = offset;
         offset += line.len();
-        if let Some(begun) = start {
-            if line.starts_with("## ") {
-                return Some(&text[begun..here]);
-            }
-        } else if line.trim_end() == format!("## {title}") {
-            start = Some(offset);
+        match begun {
+            Some(start) if ends(line) => return Some(&text[start..here]),
+            Some(_) => {}
+            None if starts(line) => begun = Some(offset),
+            None => {}
         }
     }
-    start.map(|begun| &text[begun..])
+    begun.map(|start| &text[start..])
 }
 
 /// True when `id` occurs as a whole ID (so "SLA-1" does not match inside "SLA-10").
