@@ -56,11 +56,11 @@ pub fn section<'a>(text: &'a str, title: &str) -> Option<&'a str> {
 
 /// The lines after the first line that `starts` accepts, up to (not including) the next line
 /// that `ends` accepts, or to the end of the text.
-fn text_under<'a>(
-    text: &'a str,
+fn text_under(
+    text: &str,
     starts: impl Fn(&str) -> bool,
     ends: impl Fn(&str) -> bool,
-) -> Option<&'a str> {
+) -> Option<&str> {
     let mut begun = None;
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
