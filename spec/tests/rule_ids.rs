@@ -47,7 +47,10 @@ fn every_rule_id_is_cited_by_a_test() {
     let mut text = String::new();
     for entry in std::fs::read_dir(spec_dir().join("tests")).unwrap() {
         let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "rs") && !path.ends_with("rule_ids.rs") {
+        // Neither this file nor source_coverage.rs (whose rule IDs are fixtures of its own
+        // checks) counts as a test of a rule.
+        let checks_ids = path.ends_with("rule_ids.rs") || path.ends_with("source_coverage.rs");
+        if path.extension().is_some_and(|e| e == "rs") && !checks_ids {
             text.push_str(&std::fs::read_to_string(&path).unwrap());
         }
     }
