@@ -16,6 +16,9 @@
 //! The record is the RULES.md table itself, not a data file rendered into it: one copy, read by
 //! people and checked by this test, so converting a pending row is a one-line edit of RULES.md.
 //!
+//! What no test can do is find a statement that no row lists: whether the rows are a complete
+//! account of a page is for the reviewer reading the page beside its table.
+//!
 //! The pages live outside the repository (`../shared` next to the workspace, or
 //! `CXSPEC_SOURCES_DIR`): the project cites them and does not copy them. Without them the
 //! quote and page-list checks cannot run; they are skipped with a notice, and
