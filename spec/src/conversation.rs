@@ -192,6 +192,7 @@ impl Conversation {
             Published::ChannelSessionStarted {
                 session: id,
                 channel,
+                routing_mode,
             },
         );
         self.refresh_state(config, out, bus);

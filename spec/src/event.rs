@@ -233,6 +233,10 @@ pub enum Published {
     ChannelSessionStarted {
         session: SessionId,
         channel: ChannelKind,
+        /// The channel's routing mode, when SESSION_STARTED named one: the Routing Engine
+        /// routes the session's requests by it (TASK-01, TASK-07).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        routing_mode: Option<RoutingMode>,
     },
     ChannelSessionEnded {
         session: SessionId,

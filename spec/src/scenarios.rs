@@ -544,7 +544,114 @@ pub fn seed_scenarios() -> Vec<Scenario> {
         "voice-starts-during-hold",
         "A call starts while the chat is on hold; the agent resumes; the call ends",
         &["CONV-03", "SLA-03", "CONV-04", "SLA-11"],
-        push,
+        push.clone(),
+        steps,
+    ));
+
+    // Issue 10: statements of the sources that cxspec had left out.
+    let mut steps = agent_joins();
+    steps.push(at(6_000, Input::CustomerMessage { session: S1 }));
+    steps.push(at(
+        7_000,
+        Input::AgentMessage {
+            agent: A1,
+            wrap_up: true,
+        },
+    ));
+    steps.push(at(
+        8_000,
+        Input::AgentMessage {
+            agent: A1,
+            wrap_up: false,
+        },
+    ));
+    list.push(scenario(
+        "wrap-up-during-conversation",
+        "The agent gives a wrap-up during the conversation: not an answer; then answers",
+        &["SLA-12", "SLA-13", "SLA-14"],
+        push.clone(),
+        steps,
+    ));
+
+    let steps = vec![
+        at(
+            0,
+            Input::SessionStarted {
+                session: S1,
+                channel: ChannelKind::NonVoice,
+                routing_mode: None,
+            },
+        ),
+        at(
+            1_000,
+            Input::RequestAgent {
+                session: S1,
+                direction: None,
+            },
+        ),
+        at(2_000, Input::ReserveAgent { agent: A1 }),
+        at(3_000, Input::AcceptTask { agent: A1 }),
+        at(
+            4_000,
+            Input::SessionStarted {
+                session: S2,
+                channel: ChannelKind::NonVoice,
+                routing_mode: Some(RoutingMode::Pull),
+            },
+        ),
+        at(
+            5_000,
+            Input::RequestAgent {
+                session: S2,
+                direction: None,
+            },
+        ),
+        at(6_000, Input::PullConversation { agent: A2 }),
+        at(7_000, Input::SessionEnded { session: S2 }),
+    ];
+    list.push(scenario(
+        "push-and-pull-channels",
+        "A PUSH chat and a PULL chat in one conversation; the pulled chat ends",
+        &["TASK-01", "TASK-07", "TASK-08", "TASK-25"],
+        push.clone(),
+        steps,
+    ));
+
+    let steps = vec![
+        at(
+            0,
+            Input::SessionStarted {
+                session: S1,
+                channel: ChannelKind::NonVoice,
+                routing_mode: None,
+            },
+        ),
+        at(
+            1_000,
+            Input::RequestAgent {
+                session: S1,
+                direction: Some(crate::types::Direction::Outbound),
+            },
+        ),
+        at(2_000, Input::ReserveAgent { agent: A1 }),
+        at(3_000, Input::AcceptTask { agent: A1 }),
+        at(4_000, Input::CustomerMessage { session: S1 }),
+        at(
+            5_000,
+            Input::AgentMessage {
+                agent: A1,
+                wrap_up: false,
+            },
+        ),
+    ];
+    list.push(scenario(
+        "outbound-without-agent-sla",
+        "An OUTBOUND request on a queue with no agent response time",
+        &["TASK-01", "SLA-29", "SLA-13"],
+        Config {
+            agent_sla_ms: None,
+            ..wrap_up.clone()
+        },
         steps,
     ));
     list

@@ -700,6 +700,7 @@ impl SlaTimers {
             Published::ChannelSessionStarted {
                 session,
                 channel: ChannelKind::Voice,
+                ..
             } => {
                 sla_01_voice_stops_agent_sla(cx);
                 sla_03_voice_takes_over_customer_sla(cx, session);
@@ -707,6 +708,7 @@ impl SlaTimers {
             Published::ChannelSessionStarted {
                 session,
                 channel: ChannelKind::NonVoice,
+                ..
             } => sla_02_chat_starts_its_customer_sla(cx, session),
             Published::TaskEnqueued { session, .. } => {
                 sla_04_enqueue_stops_customer_sla(cx, session)

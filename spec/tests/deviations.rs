@@ -253,6 +253,7 @@ fn dev_08_a_new_session_on_hold_starts_its_sla() {
     let started = P::ChannelSessionStarted {
         session: S2,
         channel: ChannelKind::NonVoice,
+        routing_mode: None,
     };
     witness(
         &Config::default(),

@@ -123,6 +123,7 @@ fn agent_message_and_customer_message_trade_the_slas() {
                     P::ChannelSessionStarted {
                         session: S2,
                         channel: ChannelKind::NonVoice,
+                        routing_mode: None,
                     },
                     P::CustomerSlaStarted {
                         session: S2,
@@ -261,6 +262,7 @@ fn customer_sla_expiry_ends_the_session_and_the_voice_end_restarts_chat_slas() {
                     P::ChannelSessionStarted {
                         session: S2,
                         channel: ChannelKind::Voice,
+                        routing_mode: None,
                     },
                     P::CustomerSlaStarted {
                         session: S2,
@@ -398,6 +400,7 @@ fn a_voice_call_cancels_the_queued_chat() {
                 P::ChannelSessionStarted {
                     session: S2,
                     channel: ChannelKind::Voice,
+                    routing_mode: None,
                 },
                 P::CustomerSlaStarted {
                     session: S2,
@@ -760,6 +763,7 @@ fn rejections_are_named_and_change_nothing() {
                     P::ChannelSessionStarted {
                         session: S1,
                         channel: ChannelKind::NonVoice,
+                        routing_mode: None,
                     },
                     P::CustomerSlaStarted {
                         session: S1,

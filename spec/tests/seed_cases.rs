@@ -100,6 +100,7 @@ fn opening() -> Vec<Vec<Published>> {
             P::ChannelSessionStarted {
                 session: S1,
                 channel: ChannelKind::NonVoice,
+                routing_mode: None,
             },
             P::CustomerSlaStarted {
                 session: S1,
@@ -406,6 +407,7 @@ fn case_7_second_non_voice_session() {
     let start = P::ChannelSessionStarted {
         session: S2,
         channel: ChannelKind::NonVoice,
+        routing_mode: None,
     };
     // SLA-02: "start the customer SLA of the current session only".
     let specified = with(
@@ -463,6 +465,7 @@ fn case_8_voice_session() {
             P::ChannelSessionStarted {
                 session: S2,
                 channel: ChannelKind::Voice,
+                routing_mode: None,
             },
             P::AgentSlaStopped,
             P::CustomerSlaStarted {
@@ -560,6 +563,7 @@ fn pull_then_second_session_adds_a_media() {
             P::ChannelSessionStarted {
                 session: S2,
                 channel: ChannelKind::NonVoice,
+                routing_mode: None,
             },
             P::CustomerSlaStarted {
                 session: S2,
