@@ -568,7 +568,7 @@ pub fn seed_scenarios() -> Vec<Scenario> {
     list.push(scenario(
         "wrap-up-during-conversation",
         "The agent gives a wrap-up during the conversation: not an answer; then answers",
-        &["SLA-12", "SLA-13", "SLA-14"],
+        &["SLA-12", "SLA-13"],
         push.clone(),
         steps,
     ));
