@@ -50,8 +50,6 @@ fn topic(e: &P, state: CS) -> bool {
 /// The perturbation of each rule, or why it has none. One arm per rule (STYLE.md, 5).
 fn breaks(rule: Rule) -> Result<(Break, &'static str), &'static str> {
     use Break::*;
-    let agent_started = |e: &P| matches!(e, P::AgentSlaStarted { .. });
-    let _ = agent_started;
     Ok(match rule {
         Rule::Sla01 | Rule::Sla07 | Rule::Sla09 | Rule::Sla12 | Rule::Sla19 | Rule::Sla21 => (
             Drop(|e| matches!(e, P::AgentSlaStopped)),

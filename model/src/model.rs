@@ -276,7 +276,11 @@ impl CxModel {
         };
         let moves = cxspec_spec::invariants::transition_violations(before, &after);
         let mut monitor = state.monitor.clone();
-        let mut broken = cxspec_spec::monitors::broken_by(&mut monitor, &outcome.published);
+        let mut broken = cxspec_spec::monitors::broken_by_with(
+            &mut monitor,
+            &outcome.published,
+            cxspec_spec::monitors::Observe::for_rules(self.run_rules()),
+        );
         let (ttl_postponed, closing_postponed) =
             self.postponements(before, &after, input, &mut broken);
         Some(ModelState {

@@ -206,9 +206,18 @@ impl SlaTimers {
         let timer = self.agent.as_mut().expect("guarded: agent SLA armed");
         match Self::fire(timer, &config.agent_sla_thresholds_pct, rules) {
             Fired::Threshold { level, percent } => {
-                out.armed(TimerKey::AgentSla, timer.deadline_ms);
+                let deadline_ms = timer.deadline_ms;
+                out.armed(TimerKey::AgentSla, deadline_ms);
                 out.rule(Rule::Sla23);
-                bus.publish(out, Published::AgentSlaThresholdReached { level, percent });
+                // R-23 `sla-started`: the events page's name, a repeated AGENT_SLA_STARTED.
+                bus.publish(
+                    out,
+                    if rules.takes(Reading::ThresholdEvent, "sla-started") {
+                        Published::AgentSlaStarted { deadline_ms }
+                    } else {
+                        Published::AgentSlaThresholdReached { level, percent }
+                    },
+                );
             }
             Fired::Expired => {
                 out.rule(Rule::Sla24);
@@ -236,17 +245,22 @@ impl SlaTimers {
             rules,
         ) {
             Fired::Threshold { level, percent } => {
-                out.armed(
-                    TimerKey::CustomerSla { session },
-                    self.customer[i].1.deadline_ms,
-                );
+                let deadline_ms = self.customer[i].1.deadline_ms;
+                out.armed(TimerKey::CustomerSla { session }, deadline_ms);
                 out.rule(Rule::Sla23);
                 bus.publish(
                     out,
-                    Published::CustomerSlaThresholdReached {
-                        session,
-                        level,
-                        percent,
+                    if rules.takes(Reading::ThresholdEvent, "sla-started") {
+                        Published::CustomerSlaStarted {
+                            session,
+                            deadline_ms,
+                        }
+                    } else {
+                        Published::CustomerSlaThresholdReached {
+                            session,
+                            level,
+                            percent,
+                        }
                     },
                 );
             }

@@ -471,3 +471,58 @@ fn conv_03_a_hold_time_out_of_range_is_refused() {
         Err(Reject::TimeOutOfRange)
     );
 }
+
+// ---- SLA-23 / R-23: AGENT_SLA_STARTED "on each threshold" ------------------------------------
+
+#[test]
+fn r_23_a_threshold_is_published_as_a_repeated_start_under_sla_started() {
+    // Agent 1 subscribes at 4 000 ms: the agent SLA (60 s, levels 50 % and 75 %) is first due
+    // at 4 000 + 30 000; crossing it arms the 75 % level, due at 4 000 + 45 000.
+    let config = Config::default();
+    let mut steps = joined();
+    steps.push((
+        34_000,
+        Input::TimerFired {
+            timer: TimerKey::AgentSla,
+        },
+    ));
+    let (_, specified) = run(&config, RuleSet::Specified, &steps);
+    assert_eq!(
+        specified.published,
+        vec![P::AgentSlaThresholdReached {
+            level: 1,
+            percent: 50
+        }]
+    );
+    let rules = Rules::new(
+        RuleSet::Specified,
+        Readings::NONE.parse_one("R-23=sla-started").unwrap(),
+    );
+    let (system, vendor) = run(&config, rules, &steps);
+    assert_eq!(
+        vendor.published,
+        vec![P::AgentSlaStarted {
+            deadline_ms: 49_000
+        }]
+    );
+    assert_eq!(system.sla.agent.as_ref().unwrap().deadline_ms, 49_000);
+    // The event monitor cannot tell that start from a second SLA unless it is told how the
+    // rules name thresholds.
+    use cxspec_spec::monitors::{broken_by_with, MissionMonitor, Observe};
+    let mut all = Vec::new();
+    let mut system = System::new();
+    for (at, input) in &steps {
+        let mut out = Outcome::default();
+        system.apply(input, *at, &config, rules, &mut out).unwrap();
+        all.push(out.published);
+    }
+    let breaks = |options: Observe| {
+        let mut monitor = MissionMonitor::new();
+        all.iter()
+            .map(|step| broken_by_with(&mut monitor, step, options))
+            .filter(|b| !b.is_empty())
+            .count()
+    };
+    assert_eq!(breaks(Observe::default()), 1, "read as a second agent SLA");
+    assert_eq!(breaks(Observe::for_rules(rules)), 0);
+}

@@ -291,7 +291,13 @@ class Monitor:
             percent = levels[timer.next_level]
             timer.next_level += 1
             timer.deadline_ms = timer._due()
-            if key == "AGENT":
+            if self.reads("R-23", "sla-started"):
+                # The events page's name: a repeated *_SLA_STARTED with the next due time.
+                if key == "AGENT":
+                    self.publish("AGENT_SLA_STARTED", deadline_ms=timer.deadline_ms)
+                else:
+                    self.publish("CUSTOMER_SLA_STARTED", session=key, deadline_ms=timer.deadline_ms)
+            elif key == "AGENT":
                 self.publish("AGENT_SLA_THRESHOLD_REACHED", level=timer.next_level, percent=percent)
             else:
                 self.publish("CUSTOMER_SLA_THRESHOLD_REACHED", session=key, level=timer.next_level, percent=percent)
