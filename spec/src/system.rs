@@ -307,7 +307,9 @@ impl System {
                 out,
                 &mut bus,
             ),
-            Input::ReserveAgent { agent } => tasks.reserve(agent, now_ms, config, out, &mut bus),
+            Input::ReserveAgent { agent } => {
+                tasks.reserve(agent, now_ms, config, rules, out, &mut bus)
+            }
             Input::AcceptTask { agent } => tasks.accept(agent, out, &mut bus),
             Input::PullConversation { agent } => tasks.pull(agent, config, rules, out, &mut bus),
             Input::QueueTransfer { agent } => {

@@ -340,11 +340,13 @@ impl TaskBook {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn reserve(
         &mut self,
         agent: AgentId,
         now_ms: u64,
         config: &Config,
+        rules: Rules,
         out: &mut Outcome,
         bus: &mut Bus,
     ) {
@@ -354,8 +356,13 @@ impl TaskBook {
         task.agent = Some(agent);
         task.medias[0].state = MediaState::Reserved;
         task.rona_deadline_ms = Some(deadline_after(now_ms, config.rona_ms));
-        bus.publish(out, Published::AgentReserved { agent, task: id });
-        self.publish_task(id, out, bus);
+        if rules.has(Deviation::ReservedAfterTaskChange) {
+            self.publish_task(id, out, bus);
+            bus.publish(out, Published::AgentReserved { agent, task: id });
+        } else {
+            bus.publish(out, Published::AgentReserved { agent, task: id });
+            self.publish_task(id, out, bus);
+        }
     }
 
     pub(crate) fn accept(&mut self, agent: AgentId, out: &mut Outcome, bus: &mut Bus) {
@@ -546,7 +553,16 @@ impl TaskBook {
             return;
         }
         out.rule(Rule::Task04);
-        close(self.task_mut(id), ReasonCode::Rona);
+        // VC-02: the vendor's Routing Engine closes a ringing task whose request has no
+        // running TTL with NO_AGENT_AVAILABLE; a named transfer has none.
+        let reason = if request.kind == RequestKind::NamedTransfer
+            && rules.has(Deviation::NamedTransferRonaNoAgent)
+        {
+            ReasonCode::NoAgentAvailable
+        } else {
+            ReasonCode::Rona
+        };
+        close(self.task_mut(id), reason);
         self.publish_task(id, out, bus);
         if requeue {
             let direction = self.task(id).expect("just closed").direction;
@@ -715,7 +731,12 @@ impl TaskBook {
                     if let Some(id) = self.wrap_up_task_of(agent) {
                         self.finish_wrap_up(id, out, bus);
                     }
-                    self.reroute(conv, now_ms, config, out, bus);
+                    // VC-03: the vendor's Routing Engine only closes a logged-out agent's tasks.
+                    let no_reroute = reason == UnsubscribeReason::Logout
+                        && rules.has(Deviation::LogoutDoesNotReroute);
+                    if !no_reroute {
+                        self.reroute(conv, now_ms, config, out, bus);
+                    }
                 }
             }
             Published::ParticipantRoleChanged {

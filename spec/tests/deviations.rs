@@ -361,6 +361,99 @@ fn dev_13_a_conference_enqueue_stops_the_customer_sla() {
     );
 }
 
+// ---- the vendor's Routing Engine code (`vendor-code`): VC-01..VC-03 ----------------------
+
+/// The events of the last step under `specified` and under `vendor-code`.
+fn specified_and_vendor(config: &Config, steps: &[(u64, Input)]) -> [Vec<Published>; 2] {
+    [
+        last_step(config, RuleSet::Specified, steps),
+        last_step(config, RuleSet::VendorCode, steps),
+    ]
+}
+
+#[test]
+fn vc_01_the_reservation_publishes_the_task_change_first() {
+    let reserve = &joined()[..4];
+    let [specified, vendor] = specified_and_vendor(&Config::default(), reserve);
+    assert_eq!(specified.len(), 2);
+    assert!(
+        matches!(specified[0], P::AgentReserved { .. }),
+        "{specified:?}"
+    );
+    assert!(
+        matches!(vendor[0], P::TaskStateChanged { .. }),
+        "{vendor:?}"
+    );
+    assert_eq!(vendor[1], specified[0]);
+    assert_eq!(vendor[0], specified[1]);
+}
+
+#[test]
+fn vc_02_a_named_transfer_rings_out_with_no_agent_available() {
+    let s = steps(&[
+        (5_000, Input::NamedTransfer { agent: A1, to: A2 }),
+        (
+            6_000,
+            Input::TimerFired {
+                timer: TimerKey::Rona { task: TaskId(2) },
+            },
+        ),
+    ]);
+    let [specified, vendor] = specified_and_vendor(&Config::default(), &s);
+    let reason = |events: &[Published]| {
+        events.iter().find_map(|e| match e {
+            P::TaskStateChanged { task } if task.id == TaskId(2) => task.reason,
+            _ => None,
+        })
+    };
+    assert_eq!(reason(&specified), Some(ReasonCode::Rona));
+    assert_eq!(reason(&vendor), Some(ReasonCode::NoAgentAvailable));
+    // Both end the request with NO_AGENT_AVAILABLE (TASK-14).
+    for events in [&specified, &vendor] {
+        assert!(events.iter().any(|e| matches!(
+            e,
+            P::NoAgentAvailable {
+                task: TaskId(2),
+                ..
+            }
+        )));
+    }
+}
+
+#[test]
+fn vc_03_a_logout_closes_the_task_and_queues_nothing() {
+    let s = steps(&[(5_000, Input::AgentLogout { agent: A1 })]);
+    let [specified, vendor] = specified_and_vendor(&Config::default(), &s);
+    let enqueued =
+        |events: &[Published]| events.iter().any(|e| matches!(e, P::TaskEnqueued { .. }));
+    assert!(enqueued(&specified), "TASK-20 re-routes: {specified:?}");
+    assert!(!enqueued(&vendor), "{vendor:?}");
+    let closed = |events: &[Published]| {
+        events.iter().any(|e| {
+            matches!(e, P::TaskStateChanged { task }
+                if task.id == TaskId(1) && task.reason == Some(ReasonCode::AgentLogout))
+        })
+    };
+    assert!(closed(&specified) && closed(&vendor));
+}
+
+#[test]
+fn vendor_code_confirms_dev_11_and_has_no_other_documented_deviation() {
+    for d in Deviation::ALL {
+        let expected = d.id().starts_with("VC-") || d.id() == "DEV-11";
+        assert_eq!(RuleSet::VendorCode.has(*d), expected, "{}", d.id());
+    }
+    // as-implemented keeps its meaning: every DEV and ATM, no VC.
+    for d in Deviation::ALL {
+        assert_eq!(
+            RuleSet::AsImplemented.has(*d),
+            !d.id().starts_with("VC-"),
+            "{}",
+            d.id()
+        );
+    }
+}
+
 #[test]
 fn every_deviation_has_a_witness_test() {
     // The witnesses name their deviation: dev_NN here, DEV-NN / ATM-NN in the other tables.
