@@ -181,8 +181,32 @@ pub struct ExploreArgs {
 }
 
 impl Selection {
+    /// A selection of a preset with the given rules, readings and routing modes, every
+    /// size the preset's (`cxspec diagram` uses it with its own defaults).
+    pub fn of_preset(
+        rules: RuleSet,
+        readings: Vec<String>,
+        readings_file: Option<PathBuf>,
+        config: String,
+        routing: Option<String>,
+    ) -> Selection {
+        Selection {
+            rules,
+            readings,
+            readings_file,
+            config,
+            sessions: None,
+            agents: None,
+            messages: None,
+            tasks: None,
+            thresholds: None,
+            wrap_up: None,
+            routing,
+        }
+    }
+
     /// The sub-configurations, in preset order, without duplicates.
-    fn sub_configs(&self) -> Result<Vec<Bounds>, String> {
+    pub fn sub_configs(&self) -> Result<Vec<Bounds>, String> {
         let preset = Preset::named(&self.config).ok_or_else(|| {
             format!(
                 "unknown configuration `{}` (expected one of: {})",

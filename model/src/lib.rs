@@ -13,6 +13,7 @@
 //! * [`run`]: running presets and collecting verdicts and shortest counterexamples;
 //! * [`bfs`]: the lean breadth-first search for shortest counterexamples;
 //! * [`abstraction`]: the conformance cover's abstract transitions, to judge bounds;
+//! * [`diagram`]: state diagrams of each machine, projected from the same search;
 //! * [`simulate`]: seeded random walks with the same properties, and reduction of what
 //!   they find;
 //! * [`trace`]: counterexamples as readable text and as replayable scenarios.
@@ -25,6 +26,7 @@
 pub mod abstraction;
 pub mod bfs;
 pub mod bounds;
+pub mod diagram;
 pub mod model;
 pub mod mutants;
 pub mod properties;
