@@ -20,6 +20,7 @@ use cxspec_conformance::output::write_atomic;
 use cxspec_model::bounds::{parse_sessions, Bounds, Preset};
 use cxspec_model::properties;
 use cxspec_model::run::{self, Progress, Report, RunOptions, Verdict};
+use cxspec_model::sequence::Sequence;
 use cxspec_model::stateright::Expectation;
 use cxspec_model::trace;
 use cxspec_model::CxModel;
@@ -829,13 +830,15 @@ fn print_counterexample(
     let written = std::fs::create_dir_all(dir)
         .map_err(|e| format!("cannot create {}: {e}", dir.display()))
         .and_then(|()| write_atomic(&file, text.as_bytes()).map_err(|e| e.to_string()));
+    let written = written.and_then(|()| write_sequence(&scenario, name, dir, &scenario_name));
     match written {
-        Ok(()) => {
+        Ok(drawn) => {
             println!(
                 "     written to {} (replay: cxspec simulate {})",
                 file.display(),
                 file.display()
             );
+            println!("     sequence diagram: {drawn}");
             true
         }
         Err(e) => {
@@ -843,6 +846,25 @@ fn print_counterexample(
             false
         }
     }
+}
+
+/// Writes the counterexample's sequence diagram next to its scenario, as Mermaid and SVG,
+/// the violated property marked on the last step; returns the files written.
+fn write_sequence(
+    scenario: &cxspec_spec::scenarios::Scenario,
+    property: &str,
+    dir: &Path,
+    stem: &str,
+) -> Result<String, String> {
+    let (_, results) = scenario
+        .run()
+        .map_err(|e| format!("the counterexample does not replay: {e}"))?;
+    let drawn = Sequence::of_results(&scenario.title, &results, vec![property.to_string()]);
+    let mermaid = dir.join(format!("{stem}.sequence.mmd"));
+    let svg = dir.join(format!("{stem}.sequence.svg"));
+    write_atomic(&mermaid, drawn.mermaid().as_bytes()).map_err(|e| e.to_string())?;
+    write_atomic(&svg, drawn.svg().as_bytes()).map_err(|e| e.to_string())?;
+    Ok(format!("{}, {}", mermaid.display(), svg.display()))
 }
 
 /// Runs the checker, turning a panic into an error message: stateright panics when it

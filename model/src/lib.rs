@@ -16,6 +16,7 @@
 //! * [`diagram`]: state diagrams of each machine, projected from the same search;
 //! * [`simulate`]: seeded random walks with the same properties, and reduction of what
 //!   they find;
+//! * [`sequence`]: scenarios and counterexamples as sequence diagrams (Mermaid, SVG);
 //! * [`trace`]: counterexamples as readable text and as replayable scenarios.
 //!
 //! Left out: several conversations at once and real time (each step runs at 0 ms; any
@@ -31,6 +32,7 @@ pub mod model;
 pub mod mutants;
 pub mod properties;
 pub mod run;
+pub mod sequence;
 pub mod simulate;
 pub mod symmetry;
 pub mod trace;
