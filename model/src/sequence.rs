@@ -363,6 +363,8 @@ impl Sequence {
         const ROW: f64 = 22.0;
         const TOP: f64 = 64.0;
         const MARGIN: f64 = 20.0;
+        // The advance of one character of 11 px monospace, a little generous.
+        const CHAR: f64 = 6.8;
         let lanes = self.lanes();
         let x = |lane: Lane| {
             let i = lanes
@@ -373,7 +375,8 @@ impl Sequence {
         };
         let steps = self.rows();
         let rows: usize = steps.iter().map(Vec::len).sum();
-        let width = MARGIN * 2.0 + LANE * lanes.len() as f64;
+        // Room on the right for a self-arrow's label on the last lane.
+        let width = MARGIN * 2.0 + LANE * lanes.len() as f64 + 140.0;
         let height = TOP + ROW * (rows as f64 + 1.0) + 40.0;
         let mut s = format!(
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" font-family=\"monospace\" font-size=\"11\">\n"
@@ -464,8 +467,12 @@ impl Sequence {
                     }
                 }
                 Row::Note { over, text, alarm } => {
-                    let (left, right) =
-                        (x(over.0) - LANE / 2.0 + 6.0, x(over.1) + LANE / 2.0 - 6.0);
+                    // As wide as its lanes or its text, whichever is wider, within the picture.
+                    let span = x(over.1) - x(over.0) + LANE - 12.0;
+                    let w = span.max(text.chars().count() as f64 * CHAR + 12.0);
+                    let centre = (x(over.0) + x(over.1)) / 2.0;
+                    let left = (centre - w / 2.0).max(4.0).min(width - 4.0 - w);
+                    let right = left + w;
                     let (fill, stroke) = if *alarm {
                         ("#ffd0d0", "#c0392b")
                     } else {
