@@ -16,6 +16,7 @@
 //! * [`diagram`]: state diagrams of each machine, projected from the same search;
 //! * [`simulate`]: seeded random walks with the same properties, and reduction of what
 //!   they find;
+//! * [`explorer`]: what stateright's web Explorer shows: readable states, steps, paths;
 //! * [`sequence`]: scenarios and counterexamples as sequence diagrams (Mermaid, SVG);
 //! * [`trace`]: counterexamples as readable text and as replayable scenarios.
 //!
@@ -28,6 +29,7 @@ pub mod abstraction;
 pub mod bfs;
 pub mod bounds;
 pub mod diagram;
+pub mod explorer;
 pub mod model;
 pub mod mutants;
 pub mod properties;
