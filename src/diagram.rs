@@ -20,12 +20,20 @@ use cxspec_spec::{Readings, RuleSet, Rules};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-/// The diagrams' block in spec/RULES.md.
+/// The diagrams' block in spec/RULES.md: all four machines, labels with rule IDs.
 const DIAGRAMS: Block = Block {
     start: "<!-- state-diagrams:start -->",
     end: "<!-- state-diagrams:end -->",
     what: "the state diagrams",
-    regenerate: "cargo run --release -- diagram --write FILE",
+    regenerate: "cargo run --release -- diagram --write spec/RULES.md --write README.md",
+};
+
+/// The README's picture: the conversation's states, arrows labelled by input names only.
+const PICTURE: Block = Block {
+    start: "<!-- conversation-diagram:start -->",
+    end: "<!-- conversation-diagram:end -->",
+    what: "the conversation diagram",
+    regenerate: "cargo run --release -- diagram --write spec/RULES.md --write README.md",
 };
 
 #[derive(clap::Args)]
@@ -55,13 +63,15 @@ pub struct DiagramArgs {
     /// Write each drawn machine to DIR/<machine>.<format> instead of standard output.
     #[arg(long, value_name = "DIR", conflicts_with_all = ["write", "check"])]
     out_dir: Option<PathBuf>,
-    /// Put the Mermaid diagrams of all four machines between the markers of FILE
-    /// (spec/RULES.md).
+    /// Put the Mermaid diagrams between the markers of FILE (repeatable): all four
+    /// machines between `state-diagrams` markers (spec/RULES.md), the conversation with
+    /// input names only between `conversation-diagram` markers (README.md).
     #[arg(long, value_name = "FILE", conflicts_with_all = ["check", "machine"])]
-    write: Option<PathBuf>,
-    /// Exit 1 if the diagrams between the markers of FILE are not what the model says now.
+    write: Vec<PathBuf>,
+    /// Exit 1 if the diagrams between the markers of FILE (repeatable) are not what the
+    /// model says now.
     #[arg(long, value_name = "FILE", conflicts_with = "machine")]
-    check: Option<PathBuf>,
+    check: Vec<PathBuf>,
     /// Exploration threads (default: the number of cores).
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
     threads: Option<u16>,
@@ -95,8 +105,8 @@ fn draw(args: &DiagramArgs) -> Result<ExitCode, String> {
     if single_file_format
         && machines.len() > 1
         && args.out_dir.is_none()
-        && args.write.is_none()
-        && args.check.is_none()
+        && args.write.is_empty()
+        && args.check.is_empty()
     {
         return Err(format!(
             "--format {} draws one machine at a time on standard output: give --machine, or --out-dir DIR for all four",
@@ -154,14 +164,30 @@ fn draw(args: &DiagramArgs) -> Result<ExitCode, String> {
             );
         }
     }
-    if let Some(path) = args.write.as_deref().or(args.check.as_deref()) {
-        let block = markdown(&diagrams, &caption);
-        return Ok(generated::write_or_check(
-            &DIAGRAMS,
-            path,
-            args.write.is_some(),
-            &block,
-        ));
+    if !args.write.is_empty() || !args.check.is_empty() {
+        let conversation = diagrams
+            .iter()
+            .find(|d| d.machine == Machine::Conversation)
+            .expect("--write and --check draw every machine");
+        let blocks = [
+            (&DIAGRAMS, markdown(&diagrams, &caption)),
+            (
+                &PICTURE,
+                format!("```mermaid\n{}```\n", conversation.mermaid_inputs()),
+            ),
+        ];
+        let write = !args.write.is_empty();
+        let mut code = 0u8;
+        for path in args.write.iter().chain(&args.check) {
+            let exit = generated::write_or_check_blocks(&blocks, path, write);
+            // The worst exit wins: 2 (a file error) over 1 (stale) over 0.
+            if exit == ExitCode::from(2) {
+                code = 2;
+            } else if exit == ExitCode::from(1) && code == 0 {
+                code = 1;
+            }
+        }
+        return Ok(ExitCode::from(code));
     }
     let mut outputs = Vec::new();
     for d in &diagrams {
@@ -202,7 +228,7 @@ fn write(path: &Path, text: &str) -> Result<(), String> {
 /// The Mermaid diagrams of all machines as markdown, as RULES.md embeds them.
 fn markdown(diagrams: &[Diagram], caption: &str) -> String {
     let mut s = format!(
-        "Generated from the model's exploration ({caption}) by `cargo run --release -- diagram --write spec/RULES.md`; CI fails when they are stale (`diagram --check`). Each arrow is a transition the model checker took, labelled with the input and the rules it applied.\n"
+        "Generated from the model's exploration ({caption}) by `cargo run --release -- diagram --write spec/RULES.md --write README.md`; CI fails when they are stale (`diagram --check`). Each arrow is a transition the model checker took, labelled with the input and the rules it applied.\n"
     );
     for d in diagrams {
         s.push_str(&format!(

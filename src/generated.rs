@@ -27,6 +27,12 @@ pub fn replace_between_markers(block: &Block, text: &str, content: &str) -> Opti
 /// Writes `content` into the block of `path` (`write`), or checks that it is there.
 /// Exit codes: 0 written or up to date, 1 stale, 2 the file or its markers are missing.
 pub fn write_or_check(block: &Block, path: &Path, write: bool, content: &str) -> ExitCode {
+    write_or_check_blocks(&[(block, content.to_string())], path, write)
+}
+
+/// As [`write_or_check`] for several kinds of block: each one present in the file is
+/// replaced or checked; at least one must be there.
+pub fn write_or_check_blocks(blocks: &[(&Block, String)], path: &Path, write: bool) -> ExitCode {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) => {
@@ -34,42 +40,54 @@ pub fn write_or_check(block: &Block, path: &Path, write: bool, content: &str) ->
             return ExitCode::from(2);
         }
     };
-    let Some(updated) = replace_between_markers(block, &text, content) else {
+    let mut updated = text.clone();
+    let mut found = Vec::new();
+    for (block, content) in blocks {
+        if let Some(next) = replace_between_markers(block, &updated, content) {
+            updated = next;
+            found.push((*block, content.as_str()));
+        }
+    }
+    if found.is_empty() {
+        let markers: Vec<String> = blocks
+            .iter()
+            .map(|(b, _)| format!("`{}` and `{}`", b.start, b.end))
+            .collect();
         eprintln!(
-            "error: {}: the markers `{}` and `{}` are missing",
+            "error: {}: the markers {} are missing",
             path.display(),
-            block.start,
-            block.end
+            markers.join(", or ")
         );
         return ExitCode::from(2);
-    };
+    }
+    let what: Vec<&str> = found.iter().map(|(b, _)| b.what).collect();
+    let what = what.join(" and ");
+    if updated == text {
+        println!("{what} in {}: up to date", path.display());
+        return ExitCode::SUCCESS;
+    }
     if write {
-        if updated == text {
-            println!("{} in {} is up to date", block.what, path.display());
-            return ExitCode::SUCCESS;
-        }
         if let Err(e) = write_atomic(path, updated.as_bytes()) {
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }
-        println!("{} written to {}", block.what, path.display());
+        println!("{what} written to {}", path.display());
         return ExitCode::SUCCESS;
     }
-    if updated == text {
-        println!("{} in {} is up to date", block.what, path.display());
-        ExitCode::SUCCESS
-    } else {
-        print!("{content}");
-        let command = block
-            .regenerate
-            .replace("FILE", &path.display().to_string());
-        eprintln!(
-            "\n{} in {} is not what the model says now. Regenerate it with:\n\n    {command}\n",
-            block.what,
-            path.display()
-        );
-        ExitCode::from(1)
+    for (block, content) in &found {
+        if replace_between_markers(block, &text, content).as_deref() != Some(text.as_str()) {
+            print!("{content}");
+            let command = block
+                .regenerate
+                .replace("FILE", &path.display().to_string());
+            eprintln!(
+                "\n{} in {}: stale, not what the model says now. Regenerate with:\n\n    {command}\n",
+                block.what,
+                path.display()
+            );
+        }
     }
+    ExitCode::from(1)
 }
 
 #[cfg(test)]

@@ -541,8 +541,22 @@ impl Diagram {
 
     /// Lines of every (from, to) pair: one per label with its rules, each with its change.
     fn arrows(&self) -> BTreeMap<(Node, Node), Vec<(String, Change)>> {
+        self.arrows_with(true)
+    }
+
+    /// [`Diagram::arrows`]; with `detail` off, each line is only the input's name, once
+    /// per arrow.
+    fn arrows_with(&self, detail: bool) -> BTreeMap<(Node, Node), Vec<(String, Change)>> {
         let mut arrows: BTreeMap<(Node, Node), Vec<(String, Change)>> = BTreeMap::new();
         for ((from, to, label), (rules, change)) in &self.edges {
+            if !detail {
+                let input = label.split([',', '/']).next().unwrap_or(label).trim_end();
+                let lines = arrows.entry((from.clone(), to.clone())).or_default();
+                if !lines.iter().any(|(l, _)| l == input) {
+                    lines.push((input.to_string(), *change));
+                }
+                continue;
+            }
             let ids = rule_ids(self.machine, *rules);
             let line = if ids.is_empty() {
                 label.clone()
@@ -575,6 +589,16 @@ impl Diagram {
 
     /// Mermaid `stateDiagram-v2`; the SLA timers each in a composite state of its own.
     pub fn mermaid(&self) -> String {
+        self.mermaid_with(true)
+    }
+
+    /// Mermaid with each arrow labelled by its inputs' names only: a picture to look at
+    /// (the README's), where [`Diagram::mermaid`] is one to read.
+    pub fn mermaid_inputs(&self) -> String {
+        self.mermaid_with(false)
+    }
+
+    fn mermaid_with(&self, detail: bool) -> String {
         let mut s = String::from("stateDiagram-v2\n");
         let _ = writeln!(s, "    %% {}", self.caption);
         let groups: BTreeSet<&'static str> = self.nodes().iter().map(|n| n.group).collect();
@@ -588,7 +612,7 @@ impl Diagram {
                     let _ = writeln!(s, "{indent}state \"{}\" as {}", node.name, mermaid_id(node));
                 }
             }
-            for ((from, to), lines) in self.arrows() {
+            for ((from, to), lines) in self.arrows_with(detail) {
                 if from.group != group {
                     continue;
                 }
