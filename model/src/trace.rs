@@ -17,22 +17,9 @@ use cxspec_spec::{
 };
 
 /// A state as indented lines: conversation, sessions, participants, tasks, request,
-/// live timers, budget.
+/// live timers with deadlines, budget, what the step broke (`explorer::state_view`).
 pub fn describe_state(state: &ModelState, bounds: &Bounds) -> String {
-    let mut lines = describe_system(&state.system, Some(bounds.thresholds));
-    if let Some(n) = state.messages_left {
-        lines.push(format!("messages left: {n}"));
-    }
-    if !state.moves.is_empty() {
-        lines.push(format!("step broke: {}", state.moves.join("; ")));
-    }
-    if state.ttl_postponed {
-        lines.push("step re-armed the TTL of a waiting request".to_string());
-    }
-    if state.closing_postponed {
-        lines.push("step opened a task or re-armed a wrap-up timer in Closing".to_string());
-    }
-    lines.join("\n")
+    crate::explorer::state_view(state, Some(bounds.thresholds))
 }
 
 /// The system part of [`describe_state`], one line per part; every armed timer with its
