@@ -9,8 +9,11 @@
 //! phase. A projected transition is labelled with the input's name (a timer's expiry as
 //! `TIMER_FIRED` and the timer) and the rule IDs the step applied of that machine's
 //! family (`TASK-`, `CONV-`, `SLA-`; all of the step's rules when none is of the
-//! family); a task closing also names its reason code, an SLA transition the SLA event
-//! the step published for that timer. A step that leaves a machine where it was draws
+//! family), merged over every step that took the same transition; a task closing also
+//! names its reason code, an SLA transition the SLA event the step published for that
+//! timer. The spec records rules per step, not per timer, so an SLA arrow lists every
+//! SLA rule of its steps (a step that starts the agent SLA and stops a customer SLA shows
+//! both rules on both timers' arrows). A step that leaves a machine where it was draws
 //! nothing. Sources: `2550490.md` (task and media states), `Conversation_93192236.md`
 //! (the eight states), `949321729.md` (the SLA events); the rules are `spec/RULES.md`'s.
 //!
