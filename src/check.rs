@@ -75,19 +75,26 @@ pub fn shard_of<T>(items: Vec<T>, shard: Option<(usize, usize)>) -> Vec<T> {
 }
 
 /// Which sub-configurations a run covers: a preset, then size flags on each of them.
+/// The rules a run takes: a rule set and readings on top (also `cxspec diagram`'s).
 #[derive(clap::Args, Clone, Debug)]
-pub struct Selection {
+pub struct RuleChoice {
     /// Rule set: specified, documented or as-implemented.
     #[arg(long, default_value = "specified")]
-    rules: RuleSet,
+    pub rules: RuleSet,
     /// A reading chosen on top of the rule set, e.g. `R-03=agent-sla-started` (repeatable;
     /// the catalogue is spec/RULES.md, "Readings").
     #[arg(long = "reading", value_name = "R-nn=ALTERNATIVE")]
-    readings: Vec<String>,
+    pub readings: Vec<String>,
     /// A YAML file of readings (`R-03: agent-sla-started`, one per line), applied before
     /// any --reading.
     #[arg(long, value_name = "FILE")]
-    readings_file: Option<PathBuf>,
+    pub readings_file: Option<PathBuf>,
+}
+
+#[derive(clap::Args, Clone, Debug)]
+pub struct Selection {
+    #[command(flatten)]
+    choice: RuleChoice,
     /// Preset: `ci` (seconds, for every CI run) or `default` (the shapes of every seed
     /// scenario, within two minutes).
     #[arg(long, default_value = "default")]
@@ -184,17 +191,9 @@ pub struct ExploreArgs {
 impl Selection {
     /// A selection of a preset with the given rules, readings and routing modes, every
     /// size the preset's (`cxspec diagram` uses it with its own defaults).
-    pub fn of_preset(
-        rules: RuleSet,
-        readings: Vec<String>,
-        readings_file: Option<PathBuf>,
-        config: String,
-        routing: Option<String>,
-    ) -> Selection {
+    pub fn of_preset(choice: RuleChoice, config: String, routing: Option<String>) -> Selection {
         Selection {
-            rules,
-            readings,
-            readings_file,
+            choice,
             config,
             sessions: None,
             agents: None,
@@ -265,12 +264,12 @@ impl Selection {
     /// The readings of `--readings-file` and `--reading`, in that order.
     pub fn readings(&self) -> Result<Readings, String> {
         let mut readings = Readings::NONE;
-        if let Some(path) = &self.readings_file {
+        if let Some(path) = &self.choice.readings_file {
             let origin = path.display().to_string();
             let text = std::fs::read_to_string(path).map_err(|e| format!("{origin}: {e}"))?;
             readings = Readings::from_yaml(&text, &origin).map_err(|e| e.to_string())?;
         }
-        for text in &self.readings {
+        for text in &self.choice.readings {
             readings = readings
                 .parse_one(text)
                 .map_err(|e| format!("--reading {e}"))?;
@@ -295,7 +294,7 @@ pub fn run(args: CheckArgs) -> ExitCode {
         }
     };
     let subs = shard_of(subs, args.shard);
-    let rules = args.selection.rules;
+    let rules = args.selection.choice.rules;
     if args.list {
         list(&subs);
         return ExitCode::SUCCESS;
@@ -415,10 +414,10 @@ pub fn explore(args: ExploreArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let model = CxModel::new(bounds.clone(), args.selection.rules).with_readings(readings);
+    let model = CxModel::new(bounds.clone(), args.selection.choice.rules).with_readings(readings);
     eprintln!(
         "cxspec explore: rules {}, {bounds}; serving on http://{} (Ctrl-C stops)",
-        args.selection.rules, args.addr
+        args.selection.choice.rules, args.addr
     );
     match run::explore(model, &args.addr) {
         Ok(()) => ExitCode::SUCCESS,

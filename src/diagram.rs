@@ -11,7 +11,7 @@
 //! Left out: drawing scenarios (`cxspec simulate --format`), and layouts other than
 //! layout-rs's for SVG (pipe `--format dot` into Graphviz for those).
 
-use crate::check::Selection;
+use crate::check::{RuleChoice, Selection};
 use crate::generated::{self, Block};
 use cxspec_conformance::output::write_atomic;
 use cxspec_model::diagram::{self, Diagram, Machine};
@@ -44,16 +44,10 @@ pub struct DiagramArgs {
     /// mermaid (renders on code hosts), dot (Graphviz) or svg (laid out by layout-rs).
     #[arg(long, default_value = "mermaid", value_parser = ["mermaid", "dot", "svg"])]
     format: String,
-    /// Rule set: specified, documented or as-implemented; other than `specified`, the
-    /// transitions that differ from `specified` are marked ([+] only here, [-] only there).
-    #[arg(long, default_value = "specified")]
-    rules: RuleSet,
-    /// A reading chosen on top of the rule set, e.g. `R-03=agent-sla-started` (repeatable).
-    #[arg(long = "reading", value_name = "R-nn=ALTERNATIVE")]
-    readings: Vec<String>,
-    /// A YAML file of readings, applied before any --reading.
-    #[arg(long, value_name = "FILE")]
-    readings_file: Option<PathBuf>,
+    /// The rules drawn; other than plain `specified`, the transitions that differ from
+    /// `specified` are marked ([+] only here, [-] only there, [~] other rules).
+    #[command(flatten)]
+    choice: RuleChoice,
     /// The model-checking preset explored (`ci`: seconds; `default`: minutes).
     #[arg(long, default_value = "ci")]
     config: String,
@@ -89,9 +83,7 @@ pub fn run(args: DiagramArgs) -> ExitCode {
 
 fn draw(args: &DiagramArgs) -> Result<ExitCode, String> {
     let selection = Selection::of_preset(
-        args.rules,
-        args.readings.clone(),
-        args.readings_file.clone(),
+        args.choice.clone(),
         args.config.clone(),
         Some(args.routing.clone()),
     );
@@ -117,7 +109,7 @@ fn draw(args: &DiagramArgs) -> Result<ExitCode, String> {
         || std::thread::available_parallelism().map_or(1, |n| n.get()),
         usize::from,
     );
-    let rules = Rules::new(args.rules, readings);
+    let rules = Rules::new(args.choice.rules, readings);
     let routing = match args.routing.as_str() {
         "both" => "PUSH and PULL",
         "push" => "PUSH",
@@ -145,8 +137,8 @@ fn draw(args: &DiagramArgs) -> Result<ExitCode, String> {
         );
         explored.transitions
     };
-    let explored = explore(args.rules, readings);
-    let compared = args.rules != RuleSet::Specified || !readings.is_empty();
+    let explored = explore(args.choice.rules, readings);
+    let compared = args.choice.rules != RuleSet::Specified || !readings.is_empty();
     let specified = compared.then(|| explore(RuleSet::Specified, Readings::NONE));
     let diagrams: Vec<Diagram> = machines
         .iter()

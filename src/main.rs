@@ -37,7 +37,9 @@ enum Command {
     Vectors(conform::VectorsArgs),
     /// Run conformance vectors against the reference or an adapter.
     Conform(conform::ConformArgs),
-    /// State diagrams of the task, media, conversation and SLA machines, from the model.
+    /// State diagrams of the task, media, conversation and SLA machines, from the model
+    /// (under another rule set or a reading, [+] marks a transition only it takes, [-] one
+    /// only `specified` takes, [~] one taken with other rules).
     Diagram(diagram::DiagramArgs),
     /// The readings of the sources (open points with alternatives) and their model-checked matrix.
     Readings(readings::ReadingsArgs),
