@@ -117,9 +117,16 @@ pub struct Selection {
     /// Wrap-up: on, off, or both (default: the preset's).
     #[arg(long, value_parser = ["on", "off", "both"])]
     wrap_up: Option<String>,
-    /// Routing mode: push, pull, or both (default: the preset's).
-    #[arg(long, value_parser = ["push", "pull", "both"])]
+    /// Routing mode: push, pull, or both (default: the preset's); `mixed`: PUSH, with every
+    /// second chat's channel routing PULL (routing mode per channel).
+    #[arg(long, value_parser = ["push", "pull", "both", "mixed"])]
     routing: Option<String>,
+    /// Also offer REQUEST_AGENT with direction OUTBOUND: on or off (default: the preset's).
+    #[arg(long, value_parser = ["on", "off"])]
+    outbound: Option<String>,
+    /// The agent SLA: on, or off (`agent_sla_ms: null`, SLA-29) (default: the preset's).
+    #[arg(long, value_parser = ["on", "off"])]
+    agent_sla: Option<String>,
 }
 
 #[derive(clap::Args)]
@@ -202,6 +209,8 @@ impl Selection {
             thresholds: None,
             wrap_up: None,
             routing,
+            outbound: None,
+            agent_sla: None,
         }
     }
 
@@ -221,7 +230,7 @@ impl Selection {
             _ => vec![false, true],
         });
         let routing: Option<Vec<RoutingMode>> = self.routing.as_deref().map(|r| match r {
-            "push" => vec![RoutingMode::Push],
+            "push" | "mixed" => vec![RoutingMode::Push],
             "pull" => vec![RoutingMode::Pull],
             _ => vec![RoutingMode::Push, RoutingMode::Pull],
         });
@@ -249,6 +258,15 @@ impl Selection {
                     }
                     b.routing = r;
                     b.wrap_up = w;
+                    if let Some(routing) = self.routing.as_deref() {
+                        b.alphabet.mixed_routing = routing == "mixed";
+                    }
+                    if let Some(outbound) = self.outbound.as_deref() {
+                        b.alphabet.outbound = outbound == "on";
+                    }
+                    if let Some(agent_sla) = self.agent_sla.as_deref() {
+                        b.alphabet.no_agent_sla = agent_sla == "off";
+                    }
                     b.validate()?;
                     if !subs.contains(&b) {
                         subs.push(b);

@@ -4,8 +4,8 @@
 //!   `system` suite and projected onto each component suite it publishes in. A seed's
 //!   `TIMER_FIRED` step becomes an advance to that timer's deadline.
 //! * Transition cover: a breadth-first search over [`System::step`] from the empty
-//!   conversation, under four configurations (PUSH/PULL x wrap-up off/on, two agents, two
-//!   sessions, the second voice or not). States are told apart by their behaviour-relevant
+//!   conversation, under five configurations (PUSH/PULL x wrap-up off/on, and PUSH with no
+//!   agent SLA; two agents, two sessions, the second voice, a chat, or a chat that pulls). States are told apart by their behaviour-relevant
 //!   content, with times replaced by the order of the deadlines ([`explore_key`]). Each
 //!   suite then abstracts states its own way ([`abstract_state`]) and gets vectors until
 //!   every reachable (abstract state, action) edge is on one: the shortest path to the
@@ -47,7 +47,7 @@ const EXTRA_COVER_STEPS: usize = 3;
 pub fn cover_configs() -> Vec<(&'static str, Config)> {
     let base = Config {
         agents: 2,
-        agent_sla_ms: 41_300,
+        agent_sla_ms: Some(41_300),
         customer_sla_ms: 97_700,
         voice_customer_sla_ms: 131_900,
         agent_sla_thresholds_pct: vec![50],
@@ -80,6 +80,14 @@ pub fn cover_configs() -> Vec<(&'static str, Config)> {
                 routing_mode: RoutingMode::Pull,
                 wrap_up_enabled: true,
                 mrd_auto_joinable: false,
+                ..base.clone()
+            },
+        ),
+        // No agent response time on the queue (SLA-29).
+        (
+            "push-no-agent-sla",
+            Config {
+                agent_sla_ms: None,
                 ..base
             },
         ),
@@ -102,25 +110,50 @@ pub fn alphabet() -> Vec<Action> {
         Input::SessionStarted {
             session: s[0],
             channel: ChannelKind::NonVoice,
+            routing_mode: None,
         },
         Input::SessionStarted {
             session: s[1],
             channel: ChannelKind::NonVoice,
+            routing_mode: None,
         },
         Input::SessionStarted {
             session: s[1],
             channel: ChannelKind::Voice,
+            routing_mode: None,
+        },
+        // A second chat on a channel that pulls: routing mode per channel (TASK-07).
+        Input::SessionStarted {
+            session: s[1],
+            channel: ChannelKind::NonVoice,
+            routing_mode: Some(RoutingMode::Pull),
+        },
+        // FIND_AGENT with direction OUTBOUND (TASK-01).
+        Input::RequestAgent {
+            session: s[0],
+            direction: Some(Direction::Outbound),
         },
     ];
     for &session in &s {
         inputs.push(Input::SessionEnded { session });
         inputs.push(Input::CustomerMessage { session });
         inputs.push(Input::BotMessage { session });
-        inputs.push(Input::RequestAgent { session });
+        inputs.push(Input::RequestAgent {
+            session,
+            direction: None,
+        });
     }
     for &agent in &a {
         inputs.extend([
-            Input::AgentMessage { agent },
+            Input::AgentMessage {
+                agent,
+                wrap_up: false,
+            },
+            // A wrap-up given as a message, during or after the conversation (SLA-12).
+            Input::AgentMessage {
+                agent,
+                wrap_up: true,
+            },
             Input::ReserveAgent { agent },
             Input::AcceptTask { agent },
             Input::PullConversation { agent },
@@ -129,7 +162,10 @@ pub fn alphabet() -> Vec<Action> {
             Input::LeaveConversation { agent },
             Input::WrapUpApplied { agent },
             Input::LeaveWithoutWrapUp { agent },
-            Input::HoldConversation { agent },
+            Input::HoldConversation {
+                agent,
+                hold_ms: None,
+            },
             Input::ResumeConversation { agent },
             Input::AgentLogout { agent },
         ]);
@@ -141,6 +177,11 @@ pub fn alphabet() -> Vec<Action> {
     inputs.push(Input::NamedTransfer {
         agent: a[1],
         to: a[0],
+    });
+    // A hold for a time the agent picked (CONV-03), with a remainder modulo 1 s of its own.
+    inputs.push(Input::HoldConversation {
+        agent: a[0],
+        hold_ms: Some(47_300),
     });
     inputs.push(Input::ReserveAgent { agent: AgentId(3) });
     inputs.push(Input::QueueFlush);
@@ -1063,7 +1104,8 @@ pub fn reject_rules(reject: Reject) -> &'static [&'static str] {
         Reject::NoCustomer => &["CONV-01"],
         Reject::AgentNotInConversation | Reject::AgentNotPrimary => &["CONV-08"],
         Reject::RequestAlreadyOpen | Reject::AgentAlreadyHasTask => &["TASK-23"],
-        Reject::NotActive => &["CONV-03"],
+        Reject::NotActive | Reject::InvalidHoldTime => &["CONV-03"],
+        Reject::InvalidDirection => &["TASK-01"],
         Reject::NotOnHold => &["CONV-04"],
         Reject::NotReserved => &["TASK-03"],
         Reject::NoQueuedTask => &["TASK-02"],

@@ -118,9 +118,17 @@ fn breaks(rule: Rule) -> Result<(Break, &'static str), &'static str> {
             }),
             "durations one second too long",
         ),
-        Rule::Sla27 | Rule::Sla28 => {
+        Rule::Sla27 | Rule::Sla28 | Rule::Sla29 => {
             return Err("says what does not happen: there is no output of the rule to break")
         }
+        Rule::Task25 => (
+            Drop(|e| {
+                matches!(e, P::TaskStateChanged { task }
+                    if task.media_state == cxspec_spec::MediaState::Closed
+                        && task.state != cxspec_spec::TaskState::Closed)
+            }),
+            "a media not closed when its session ends",
+        ),
         Rule::Task01 => (
             Alter(|e| {
                 if let P::TaskStateChanged { task } = e {

@@ -39,7 +39,7 @@ pub mod simulate;
 pub mod symmetry;
 pub mod trace;
 
-pub use bounds::{Bounds, Preset};
+pub use bounds::{Alphabet, Bounds, Preset};
 pub use model::{CxModel, ModelState};
 pub use run::{check_all, check_one, Report, RunOptions, SubReport, Verdict};
 /// The checker this crate builds on, for callers that drive a [`CxModel`] themselves.

@@ -34,8 +34,8 @@ use crate::bounds::Bounds;
 use crate::mutants::Mutant;
 use cxspec_spec::monitors::{Broken, MissionMonitor};
 use cxspec_spec::{
-    AgentId, ChannelKind, Config, ConversationState, Input, MediaState, Outcome, Readings, Reject,
-    RuleSet, Rules, SessionId, System, TimerKey,
+    AgentId, ChannelKind, Config, ConversationState, Direction, Input, MediaState, Outcome,
+    Readings, Reject, RoutingMode, RuleSet, Rules, SessionId, System, TimerKey,
 };
 use stateright::Model;
 
@@ -182,14 +182,27 @@ impl CxModel {
         let system = &state.system;
         let conv = &system.conversation;
         let started = |id: SessionId| conv.session(id).is_some();
-        // Sessions: start the lowest unstarted of each kind (or every one, unpruned).
-        for kind in [ChannelKind::NonVoice, ChannelKind::Voice] {
-            let unstarted = self
-                .bounds
-                .sessions
+        // Sessions: start the lowest unstarted of each kind (or every one, unpruned). With
+        // routing per channel, a kind is a channel kind and the mode its SESSION_STARTED
+        // names, so that sessions of one kind stay interchangeable (module `symmetry`).
+        let sessions = &self.bounds.sessions;
+        let mode_of = |i: usize| {
+            self.bounds
+                .alphabet
+                .session_mode(sessions, i, self.bounds.routing)
+        };
+        let mut kinds: Vec<(ChannelKind, Option<RoutingMode>)> = Vec::new();
+        for (i, kind) in sessions.iter().enumerate() {
+            if !kinds.contains(&(*kind, mode_of(i))) {
+                kinds.push((*kind, mode_of(i)));
+            }
+        }
+        kinds.sort_by_key(|(k, _)| *k == ChannelKind::Voice);
+        for (kind, routing_mode) in kinds {
+            let unstarted = sessions
                 .iter()
                 .enumerate()
-                .filter(|(_, k)| **k == kind)
+                .filter(|(i, k)| **k == kind && mode_of(*i) == routing_mode)
                 .map(|(i, _)| SessionId(i as u32 + 1))
                 .filter(|id| !started(*id));
             let unstarted: Vec<SessionId> = if self.prune_sessions {
@@ -201,6 +214,7 @@ impl CxModel {
                 out.push(Input::SessionStarted {
                     session,
                     channel: kind,
+                    routing_mode,
                 });
             }
         }
@@ -212,7 +226,16 @@ impl CxModel {
                 out.push(Input::CustomerMessage { session });
                 out.push(Input::BotMessage { session });
             }
-            out.push(Input::RequestAgent { session });
+            out.push(Input::RequestAgent {
+                session,
+                direction: None,
+            });
+            if self.bounds.alphabet.outbound {
+                out.push(Input::RequestAgent {
+                    session,
+                    direction: Some(Direction::Outbound),
+                });
+            }
         }
         // An agent "appears" when a task or the participant list names it; agents that
         // appear nowhere are interchangeable, so one of them stands for all.
@@ -223,7 +246,15 @@ impl CxModel {
         let offer_fresh = |a: AgentId| !self.prune_fresh_agents || appears(a) || Some(a) == fresh;
         for agent in self.agent_ids() {
             if messages {
-                out.push(Input::AgentMessage { agent });
+                out.push(Input::AgentMessage {
+                    agent,
+                    wrap_up: false,
+                });
+                // A wrap-up given as a message, during or after the conversation (SLA-12).
+                out.push(Input::AgentMessage {
+                    agent,
+                    wrap_up: true,
+                });
             }
             if offer_fresh(agent) {
                 out.push(Input::ReserveAgent { agent });
@@ -240,7 +271,10 @@ impl CxModel {
             out.push(Input::LeaveConversation { agent });
             out.push(Input::WrapUpApplied { agent });
             out.push(Input::LeaveWithoutWrapUp { agent });
-            out.push(Input::HoldConversation { agent });
+            out.push(Input::HoldConversation {
+                agent,
+                hold_ms: None,
+            });
             out.push(Input::ResumeConversation { agent });
             out.push(Input::AgentLogout { agent });
         }

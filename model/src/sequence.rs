@@ -75,9 +75,9 @@ fn route(input: &Input) -> (Lane, Lane) {
         | Input::CustomerMessage { .. } => (Customer, ConversationManager),
         Input::BotMessage { .. } => (Bot, ConversationManager),
         Input::RequestAgent { .. } => (Bot, RoutingEngine),
-        Input::AgentMessage { agent }
+        Input::AgentMessage { agent, .. }
         | Input::LeaveConversation { agent }
-        | Input::HoldConversation { agent }
+        | Input::HoldConversation { agent, .. }
         | Input::ResumeConversation { agent } => (Agent(agent), ConversationManager),
         Input::ReserveAgent { agent } => (RoutingEngine, Agent(agent)),
         Input::AcceptTask { agent }

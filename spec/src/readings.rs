@@ -200,6 +200,12 @@ readings! {
              "Agent-Response-Time_142540854.md: \"any one of the primary agents\"", None),
          alt("as-written", "any agent, WRAP_UP included (DEV-12)",
              "949321729.md: \"If no agent participant left in the conversation\"", Some(Deviation::UnsubscribeCountsWrapUp))];
+    MediaAtSessionEnd => "R-22", "media-at-session-end", Task25,
+        "The media of an open task whose channel session ends",
+        [alt("closes", "CLOSED at once (TASK_STATE_CHANGED); the task stays as it is",
+             "2550490.md, media states: CLOSED \"When the session for this media is no longer active\"", None),
+         alt("with-task", "stays as it is until the task closes",
+             "2550490.md, task states: the task closes when it is \"no more required\"; case 5 of 949321729.md names no media change when the session is removed", None)];
 }
 
 impl Reading {
@@ -238,13 +244,8 @@ impl fmt::Display for Reading {
 pub struct Readings {
     /// Per reading, in catalogue order: the chosen alternative's index plus one; 0 when
     /// the rule set decides.
-    chosen: [u8; 21],
+    chosen: [u8; Reading::ALL.len()],
 }
-
-const _: () = assert!(
-    Reading::ALL.len() == 21,
-    "Readings::chosen holds one slot per reading"
-);
 
 /// As a map from reading ID to alternative name (`{R-03: agent-sla-started}`), the form
 /// vectors, `hello.readings` and readings files use. Reading keys are accepted too.
@@ -274,7 +275,9 @@ impl<'de> serde::Deserialize<'de> for Readings {
 }
 
 impl Readings {
-    pub const NONE: Readings = Readings { chosen: [0; 21] };
+    pub const NONE: Readings = Readings {
+        chosen: [0; Reading::ALL.len()],
+    };
 
     fn slot(reading: Reading) -> usize {
         Reading::ALL

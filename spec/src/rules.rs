@@ -64,6 +64,7 @@ rules! {
     Sla26 => "SLA-26", "Durations: agent SLA per queue or list, customer SLA per channel (voice and non-voice)";
     Sla27 => "SLA-27", "Starting a running customer SLA changes nothing: one timer per session, one agent SLA per conversation";
     Sla28 => "SLA-28", "No SLA during hold, during voice (agent SLA), for an ended session, or after Closing";
+    Sla29 => "SLA-29", "No agent SLA when the queue or list sets no agent response time";
     Task01 => "TASK-01", "PUSH request: new task QUEUED / ACTIVE / INBOUND / QUEUE, TASK_ENQUEUED, request TTL armed";
     Task02 => "TASK-02", "Agent reserved within the TTL: media RESERVED, RONA timer armed";
     Task03 => "TASK-03", "Agent accepts: media ACTIVE, the agent joins as PRIMARY";
@@ -88,6 +89,7 @@ rules! {
     Task22 => "TASK-22", "Media states move QUEUED > RESERVED > ACTIVE > CLOSED only; CLOSED tasks never change and carry a reason";
     Task23 => "TASK-23", "One open routing request per conversation; one open task per agent per conversation";
     Task24 => "TASK-24", "Agent SLA expiry closes the agents' tasks (DONE) and queues the conversation again";
+    Task25 => "TASK-25", "A channel session ends: its media on every open task CLOSED, the task stays";
     Conv01 => "CONV-01", "Created: the first channel session creates the topic; the bot is a participant until Closed";
     Conv02 => "CONV-02", "Active: the customer is present and at least one PRIMARY agent is";
     Conv03 => "CONV-03", "On Hold: a PRIMARY agent pauses an Active conversation; hold timer armed";

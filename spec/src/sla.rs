@@ -94,10 +94,15 @@ impl SlaTimers {
         out: &mut Outcome,
         bus: &mut Bus,
     ) {
+        // SLA-29: a queue or list without an agent response time has no agent SLA.
+        let Some(duration_ms) = config.agent_sla_ms else {
+            out.rule(Rule::Sla29);
+            return;
+        };
         out.rule(Rule::Sla26);
         let timer = SlaTimer::new(
             now_ms,
-            config.agent_sla_ms,
+            duration_ms,
             &config.agent_sla_thresholds_pct,
             round_up,
         );
@@ -490,9 +495,9 @@ fn sla_11_voice_end_starts_chat_slas(cx: &mut Cell, session: SessionId) {
     }
 }
 
-/// SLA-12: a PRIMARY agent's message stops the agent SLA.
-fn sla_12_agent_reply_stops_agent_sla(cx: &mut Cell, role: Role) {
-    if role == Role::Primary {
+/// SLA-12: a PRIMARY agent's message that is not a wrap-up stops the agent SLA.
+fn sla_12_agent_reply_stops_agent_sla(cx: &mut Cell, role: Role, wrap_up: bool) {
+    if role == Role::Primary && !wrap_up {
         cx.rule(Rule::Sla12);
         cx.stop_agent();
     }
@@ -500,9 +505,10 @@ fn sla_12_agent_reply_stops_agent_sla(cx: &mut Cell, role: Role) {
 
 /// SLA-13: a PRIMARY agent's message starts every open chat's customer SLA, unless a voice
 /// session is open or the conversation is on hold. DEV-04: on hold and for a WRAP_UP
-/// agent's note too.
-fn sla_13_agent_reply_starts_customer_sla(cx: &mut Cell, role: Role) {
-    let note = role == Role::WrapUp && !cx.rules.has(Deviation::AgentMessageIgnoresHold);
+/// agent's note and a wrap-up too.
+fn sla_13_agent_reply_starts_customer_sla(cx: &mut Cell, role: Role, wrap_up: bool) {
+    let note =
+        (role == Role::WrapUp || wrap_up) && !cx.rules.has(Deviation::AgentMessageIgnoresHold);
     if !cx.conv.voice_open()
         && !cx.hold_blocks_customer(Some(Deviation::AgentMessageIgnoresHold))
         && !note
@@ -694,6 +700,7 @@ impl SlaTimers {
             Published::ChannelSessionStarted {
                 session,
                 channel: ChannelKind::Voice,
+                ..
             } => {
                 sla_01_voice_stops_agent_sla(cx);
                 sla_03_voice_takes_over_customer_sla(cx, session);
@@ -701,6 +708,7 @@ impl SlaTimers {
             Published::ChannelSessionStarted {
                 session,
                 channel: ChannelKind::NonVoice,
+                ..
             } => sla_02_chat_starts_its_customer_sla(cx, session),
             Published::TaskEnqueued { session, .. } => {
                 sla_04_enqueue_stops_customer_sla(cx, session)
@@ -721,9 +729,9 @@ impl SlaTimers {
                 sla_10_session_end_stops_its_customer_sla(cx, session);
                 sla_11_voice_end_starts_chat_slas(cx, session);
             }
-            Published::AgentMessage { role, .. } => {
-                sla_12_agent_reply_stops_agent_sla(cx, role);
-                sla_13_agent_reply_starts_customer_sla(cx, role);
+            Published::AgentMessage { role, wrap_up, .. } => {
+                sla_12_agent_reply_stops_agent_sla(cx, role, wrap_up);
+                sla_13_agent_reply_starts_customer_sla(cx, role, wrap_up);
             }
             Published::CustomerMessage { session } => {
                 sla_14_customer_message_starts_agent_sla(cx);

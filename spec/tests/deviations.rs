@@ -75,6 +75,7 @@ fn dev_01_subscribe_during_voice_starts_the_agent_sla() {
             Input::SessionStarted {
                 session: S2,
                 channel: ChannelKind::Voice,
+                routing_mode: None,
             },
         ),
         (6_000, Input::QueueConference { agent: A1 }),
@@ -96,6 +97,7 @@ fn dev_02_customer_message_starts_the_agent_sla_during_voice() {
             Input::SessionStarted {
                 session: S2,
                 channel: ChannelKind::Voice,
+                routing_mode: None,
             },
         ),
         (6_000, Input::CustomerMessage { session: S1 }),
@@ -117,8 +119,20 @@ fn dev_02_customer_message_starts_the_agent_sla_during_voice() {
 fn dev_04_agent_message_starts_customer_slas_on_hold() {
     // Under documented the pause also left the agent SLA running (DEV-05), so SLA-12 stops it.
     let s = steps(&[
-        (5_000, Input::HoldConversation { agent: A1 }),
-        (6_000, Input::AgentMessage { agent: A1 }),
+        (
+            5_000,
+            Input::HoldConversation {
+                agent: A1,
+                hold_ms: None,
+            },
+        ),
+        (
+            6_000,
+            Input::AgentMessage {
+                agent: A1,
+                wrap_up: false,
+            },
+        ),
     ]);
     witness(
         &Config::default(),
@@ -126,11 +140,13 @@ fn dev_04_agent_message_starts_customer_slas_on_hold() {
         vec![P::AgentMessage {
             agent: A1,
             role: Role::Primary,
+            wrap_up: false,
         }],
         vec![
             P::AgentMessage {
                 agent: A1,
                 role: Role::Primary,
+                wrap_up: false,
             },
             P::AgentSlaStopped,
             P::CustomerSlaStarted {
@@ -149,6 +165,7 @@ fn dev_07_no_agent_available_starts_the_latest_session_even_if_ended() {
             Input::SessionStarted {
                 session: S1,
                 channel: ChannelKind::NonVoice,
+                routing_mode: None,
             },
         ),
         (
@@ -156,10 +173,17 @@ fn dev_07_no_agent_available_starts_the_latest_session_even_if_ended() {
             Input::SessionStarted {
                 session: S2,
                 channel: ChannelKind::NonVoice,
+                routing_mode: None,
             },
         ),
         (2, Input::CustomerMessage { session: S1 }),
-        (3, Input::RequestAgent { session: S1 }),
+        (
+            3,
+            Input::RequestAgent {
+                session: S1,
+                direction: None,
+            },
+        ),
         (4, Input::SessionEnded { session: S2 }),
         (
             5,
@@ -210,18 +234,26 @@ fn dev_07_no_agent_available_starts_the_latest_session_even_if_ended() {
 #[test]
 fn dev_08_a_new_session_on_hold_starts_its_sla() {
     let s = steps(&[
-        (5_000, Input::HoldConversation { agent: A1 }),
+        (
+            5_000,
+            Input::HoldConversation {
+                agent: A1,
+                hold_ms: None,
+            },
+        ),
         (
             6_000,
             Input::SessionStarted {
                 session: S2,
                 channel: ChannelKind::NonVoice,
+                routing_mode: None,
             },
         ),
     ]);
     let started = P::ChannelSessionStarted {
         session: S2,
         channel: ChannelKind::NonVoice,
+        routing_mode: None,
     };
     witness(
         &Config::default(),
@@ -249,9 +281,16 @@ fn dev_10_pull_tasks_have_mode_queue() {
             Input::SessionStarted {
                 session: S1,
                 channel: ChannelKind::NonVoice,
+                routing_mode: None,
             },
         ),
-        (1, Input::RequestAgent { session: S1 }),
+        (
+            1,
+            Input::RequestAgent {
+                session: S1,
+                direction: None,
+            },
+        ),
         (2, Input::PullConversation { agent: A1 }),
     ];
     let mode = |rules| {
@@ -288,7 +327,13 @@ fn dev_12_a_wrap_up_agent_keeps_the_agent_sla_alive() {
 #[test]
 fn dev_13_a_conference_enqueue_stops_the_customer_sla() {
     let s = steps(&[
-        (5_000, Input::AgentMessage { agent: A1 }),
+        (
+            5_000,
+            Input::AgentMessage {
+                agent: A1,
+                wrap_up: false,
+            },
+        ),
         (6_000, Input::QueueConference { agent: A1 }),
     ]);
     let queued = P::TaskStateChanged {
