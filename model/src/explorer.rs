@@ -135,6 +135,7 @@ mod tests {
         let start = Input::SessionStarted {
             session: SessionId(1),
             channel: ChannelKind::NonVoice,
+            routing_mode: None,
         };
         let state = model.step(&model.initial(), &start).expect("taken");
         let shown = format!("{state:#?}");
@@ -160,6 +161,7 @@ mod tests {
         let start = Input::SessionStarted {
             session: SessionId(1),
             channel: ChannelKind::NonVoice,
+            routing_mode: None,
         };
         let svg = path_svg(&model, &[start]).expect("replays");
         assert!(svg.contains("1. SESSION_STARTED session=1"), "{svg}");
