@@ -54,17 +54,21 @@ pub struct DiagramArgs {
     /// Routing modes explored: push, pull or both.
     #[arg(long, default_value = "both", value_parser = ["push", "pull", "both"])]
     routing: String,
+    /// Label arrows with input names only: no rule IDs, reason codes or SLA events (a
+    /// picture to look at; the full labels are for reading).
+    #[arg(long)]
+    compact: bool,
     /// Write each drawn machine to DIR/<machine>.<format> instead of standard output.
     #[arg(long, value_name = "DIR", conflicts_with_all = ["write", "check"])]
     out_dir: Option<PathBuf>,
     /// Put the Mermaid diagrams between the markers of FILE (repeatable): all four
     /// machines between `state-diagrams` markers (spec/RULES.md), the conversation with
     /// input names only between `conversation-diagram` markers (README.md).
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["check", "machine"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["check", "machine", "compact"])]
     write: Vec<PathBuf>,
     /// Exit 1 if the diagrams between the markers of FILE (repeatable) are not what the
     /// model says now.
-    #[arg(long, value_name = "FILE", conflicts_with = "machine")]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["machine", "compact"])]
     check: Vec<PathBuf>,
     /// Exploration threads (default: the number of cores).
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
@@ -146,6 +150,7 @@ fn draw(args: &DiagramArgs) -> Result<ExitCode, String> {
             Some(spec) => Diagram::compare(*m, &explored, spec, &caption),
             None => Diagram::of(*m, &explored, &caption),
         })
+        .map(|d| if args.compact { d.compact() } else { d })
         .collect();
     if compared {
         for d in &diagrams {

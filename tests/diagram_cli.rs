@@ -182,6 +182,19 @@ fn svg_and_dot_are_the_same_on_every_run() {
     assert!(first.contains("<svg") && first.trim_end().ends_with("</svg>"));
     assert!(first.contains("RESERVE_AGENT"));
     assert_eq!(stdout(&cxspec(&args)), first);
+    // --compact: input names only, no rule IDs.
+    let compact = stdout(&cxspec(&[
+        "diagram",
+        "--machine",
+        "media",
+        "--routing",
+        "push",
+        "--compact",
+    ]));
+    assert!(
+        compact.contains("RESERVE_AGENT") && !compact.contains("(TASK-"),
+        "{compact}"
+    );
     let dot = stdout(&cxspec(&[
         "diagram",
         "--machine",

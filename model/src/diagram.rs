@@ -181,6 +181,8 @@ pub struct Diagram {
     /// What it was drawn from, for the caption: rules, readings, configuration.
     pub caption: String,
     pub edges: BTreeMap<EdgeKey, (RuleBits, Change)>,
+    /// Label arrows with input names only (no rule IDs, reason codes or SLA events).
+    pub compact: bool,
 }
 
 /// The transitions of `machine`, each label once with the union of its rules.
@@ -493,6 +495,7 @@ impl Diagram {
                 .into_iter()
                 .map(|(k, rules)| (k, (rules, Change::Same)))
                 .collect(),
+            compact: false,
         }
     }
 
@@ -522,6 +525,7 @@ impl Diagram {
             machine,
             caption: caption.to_string(),
             edges,
+            compact: false,
         }
     }
 
@@ -592,7 +596,13 @@ impl Diagram {
 
     /// Mermaid `stateDiagram-v2`; the SLA timers each in a composite state of its own.
     pub fn mermaid(&self) -> String {
-        self.mermaid_with(true)
+        self.mermaid_with(!self.compact)
+    }
+
+    /// The same diagram with arrows labelled by input names only.
+    pub fn compact(mut self) -> Diagram {
+        self.compact = true;
+        self
     }
 
     /// Mermaid with each arrow labelled by its inputs' names only: a picture to look at
@@ -666,7 +676,7 @@ impl Diagram {
             let shape = if node.is_pseudo() { "circle" } else { "box" };
             let _ = writeln!(s, "    {id} [shape={shape}, label={}];", dot_quote(&label));
         }
-        for ((from, to), lines) in self.arrows() {
+        for ((from, to), lines) in self.arrows_with(!self.compact) {
             let text: Vec<String> = lines
                 .iter()
                 .map(|(label, change)| format!("{}{label}", marker(*change)))
