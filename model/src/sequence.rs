@@ -94,7 +94,8 @@ fn route(input: &Input) -> (Lane, Lane) {
     }
 }
 
-/// Who publishes an event, and its main consumer.
+/// Who publishes an event, and its main consumer. Exhaustive, so that a new event must
+/// be given its lanes.
 fn publication(event: &Published) -> (Lane, Lane) {
     use Lane::*;
     match event {
@@ -103,8 +104,26 @@ fn publication(event: &Published) -> (Lane, Lane) {
         Published::TaskEnqueued { .. } | Published::NoAgentAvailable { .. } => {
             (RoutingEngine, ConversationMonitor)
         }
-        e if e.is_sla_event() => (ConversationMonitor, ConversationManager),
-        _ => (ConversationManager, ConversationMonitor),
+        Published::AgentSlaStarted { .. }
+        | Published::ResetAgentSla { .. }
+        | Published::AgentSlaStopped
+        | Published::AgentSlaThresholdReached { .. }
+        | Published::AgentSlaExpired
+        | Published::CustomerSlaStarted { .. }
+        | Published::CustomerSlaStopped { .. }
+        | Published::CustomerSlaThresholdReached { .. }
+        | Published::CustomerSlaExpired { .. } => (ConversationMonitor, ConversationManager),
+        Published::ChannelSessionStarted { .. }
+        | Published::ChannelSessionEnded { .. }
+        | Published::CustomerMessage { .. }
+        | Published::BotMessage { .. }
+        | Published::AgentMessage { .. }
+        | Published::TopicStateChanged { .. }
+        | Published::AgentSubscribed { .. }
+        | Published::AgentUnsubscribed { .. }
+        | Published::ParticipantRoleChanged { .. }
+        | Published::ConversationPaused
+        | Published::ConversationResumed => (ConversationManager, ConversationMonitor),
     }
 }
 
