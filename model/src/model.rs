@@ -41,7 +41,9 @@ use stateright::Model;
 
 /// One state of the model: the composed system plus the model's own bookkeeping.
 /// Serializable so that the breadth-first search can keep its frontier compact.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+/// `{:?}` is the field dump; `{:#?}`, which stateright's Explorer shows, is the
+/// engineer's view of `explorer::state_view`.
+#[derive(Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct ModelState {
     pub system: System,
     /// Customer, bot and agent messages that may still be sent; `None`: no budget.
@@ -57,6 +59,23 @@ pub struct ModelState {
     /// The mission invariants the step that led here broke (events, or a restart the
     /// `now_ms = 1` probe saw).
     pub broken: Broken,
+}
+
+impl std::fmt::Debug for ModelState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if f.alternate() {
+            return f.write_str(&crate::explorer::state_view(self, None));
+        }
+        f.debug_struct("ModelState")
+            .field("system", &self.system)
+            .field("messages_left", &self.messages_left)
+            .field("moves", &self.moves)
+            .field("ttl_postponed", &self.ttl_postponed)
+            .field("closing_postponed", &self.closing_postponed)
+            .field("monitor", &self.monitor)
+            .field("broken", &self.broken)
+            .finish()
+    }
 }
 
 /// The model: bounds, the spec configuration derived from them, and the rule set.
@@ -401,12 +420,15 @@ impl Model for CxModel {
     }
 
     fn format_action(&self, action: &Input) -> String {
-        cxspec_spec::scenarios::describe_input(action)
+        crate::sequence::input_text(action)
     }
 
     fn format_step(&self, last_state: &ModelState, action: Input) -> Option<String> {
-        let next = self.step(last_state, &action)?;
-        Some(crate::trace::describe_state(&next, &self.bounds))
+        crate::explorer::step_view(self, last_state, &action)
+    }
+
+    fn as_svg(&self, path: stateright::Path<ModelState, Input>) -> Option<String> {
+        crate::explorer::path_svg(self, &path.into_actions())
     }
 
     fn properties(&self) -> Vec<stateright::Property<Self>> {
