@@ -200,6 +200,30 @@ fn agent_joins() -> Vec<Step> {
     steps
 }
 
+/// A web chat on session 1 served at once: started at 0, FIND_AGENT (with `direction`) at
+/// 1 s, agent 1 reserved at 2 s and accepting at 3 s.
+fn chat_served(direction: Option<Direction>) -> Vec<Step> {
+    vec![
+        at(
+            0,
+            Input::SessionStarted {
+                session: S1,
+                channel: ChannelKind::NonVoice,
+                routing_mode: None,
+            },
+        ),
+        at(
+            1_000,
+            Input::RequestAgent {
+                session: S1,
+                direction,
+            },
+        ),
+        at(2_000, Input::ReserveAgent { agent: A1 }),
+        at(3_000, Input::AcceptTask { agent: A1 }),
+    ]
+}
+
 fn scenario(name: &str, title: &str, rules: &[&str], config: Config, steps: Vec<Step>) -> Scenario {
     Scenario {
         name: name.to_string(),
@@ -481,24 +505,8 @@ pub fn seed_scenarios() -> Vec<Scenario> {
         customer_sla_thresholds_pct: vec![50],
         ..push.clone()
     };
-    let steps = vec![
-        at(
-            0,
-            Input::SessionStarted {
-                session: S1,
-                channel: ChannelKind::NonVoice,
-                routing_mode: None,
-            },
-        ),
-        at(
-            1_000,
-            Input::RequestAgent {
-                session: S1,
-                direction: None,
-            },
-        ),
-        at(2_000, Input::ReserveAgent { agent: A1 }),
-        at(3_000, Input::AcceptTask { agent: A1 }),
+    let mut steps = chat_served(None);
+    steps.extend([
         at(
             4_000,
             Input::SessionStarted {
@@ -513,7 +521,7 @@ pub fn seed_scenarios() -> Vec<Scenario> {
                 timer: crate::TimerKey::AgentSla,
             },
         ),
-    ];
+    ]);
     list.push(scenario(
         "agent-and-customer-sla-due-together",
         "The agent SLA and a chat's customer SLA reach a threshold at the same instant",
@@ -573,24 +581,8 @@ pub fn seed_scenarios() -> Vec<Scenario> {
         steps,
     ));
 
-    let steps = vec![
-        at(
-            0,
-            Input::SessionStarted {
-                session: S1,
-                channel: ChannelKind::NonVoice,
-                routing_mode: None,
-            },
-        ),
-        at(
-            1_000,
-            Input::RequestAgent {
-                session: S1,
-                direction: None,
-            },
-        ),
-        at(2_000, Input::ReserveAgent { agent: A1 }),
-        at(3_000, Input::AcceptTask { agent: A1 }),
+    let mut steps = chat_served(None);
+    steps.extend([
         at(
             4_000,
             Input::SessionStarted {
@@ -608,7 +600,7 @@ pub fn seed_scenarios() -> Vec<Scenario> {
         ),
         at(6_000, Input::PullConversation { agent: A2 }),
         at(7_000, Input::SessionEnded { session: S2 }),
-    ];
+    ]);
     list.push(scenario(
         "push-and-pull-channels",
         "A PUSH chat and a PULL chat in one conversation; the pulled chat ends",
@@ -617,24 +609,8 @@ pub fn seed_scenarios() -> Vec<Scenario> {
         steps,
     ));
 
-    let steps = vec![
-        at(
-            0,
-            Input::SessionStarted {
-                session: S1,
-                channel: ChannelKind::NonVoice,
-                routing_mode: None,
-            },
-        ),
-        at(
-            1_000,
-            Input::RequestAgent {
-                session: S1,
-                direction: Some(crate::types::Direction::Outbound),
-            },
-        ),
-        at(2_000, Input::ReserveAgent { agent: A1 }),
-        at(3_000, Input::AcceptTask { agent: A1 }),
+    let mut steps = chat_served(Some(Direction::Outbound));
+    steps.extend([
         at(4_000, Input::CustomerMessage { session: S1 }),
         at(
             5_000,
@@ -643,7 +619,7 @@ pub fn seed_scenarios() -> Vec<Scenario> {
                 wrap_up: false,
             },
         ),
-    ];
+    ]);
     list.push(scenario(
         "outbound-without-agent-sla",
         "An OUTBOUND request on a queue with no agent response time",
