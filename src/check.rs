@@ -78,7 +78,7 @@ pub fn shard_of<T>(items: Vec<T>, shard: Option<(usize, usize)>) -> Vec<T> {
 /// The rules a run takes: a rule set and readings on top (also `cxspec diagram`'s).
 #[derive(clap::Args, Clone, Debug)]
 pub struct RuleChoice {
-    /// Rule set: specified, documented or as-implemented.
+    /// Rule set: specified, documented, as-implemented or vendor-code.
     #[arg(long, default_value = "specified")]
     pub rules: RuleSet,
     /// A reading chosen on top of the rule set, e.g. `R-03=agent-sla-started` (repeatable;

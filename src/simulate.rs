@@ -15,7 +15,7 @@ pub struct SimulateArgs {
     /// A built-in scenario name (see --list) or a scenario YAML file.
     #[arg(default_value = "case-1-single-agent")]
     scenario: String,
-    /// Rule set to run: specified, documented or as-implemented (default: the scenario's own).
+    /// Rule set to run: specified, documented, as-implemented or vendor-code (default: the scenario's own).
     #[arg(long)]
     rules: Option<RuleSet>,
     /// List the built-in scenarios and exit.
