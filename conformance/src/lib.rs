@@ -36,4 +36,5 @@ pub mod report;
 pub mod runner;
 pub mod suite;
 pub mod vector;
+pub mod workload;
 pub mod yaml;
