@@ -10,6 +10,7 @@ use std::process::ExitCode;
 mod check;
 mod conform;
 mod readings;
+mod replay;
 mod simulate;
 
 #[derive(Parser)]
@@ -37,6 +38,10 @@ enum Command {
     Conform(conform::ConformArgs),
     /// The readings of the sources (open points with alternatives) and their model-checked matrix.
     Readings(readings::ReadingsArgs),
+    /// Check a recorded event log of a running platform against the spec, per conversation.
+    Replay(replay::ReplayArgs),
+    /// Write a multi-conversation event log from the engine (to try `cxspec replay` on).
+    SimulateLog(replay::SimulateLogArgs),
 }
 
 fn main() -> ExitCode {
@@ -56,5 +61,7 @@ fn main() -> ExitCode {
         Command::Vectors(args) => conform::vectors(args),
         Command::Conform(args) => conform::run(args),
         Command::Readings(args) => readings::run(args),
+        Command::Replay(args) => replay::run(args),
+        Command::SimulateLog(args) => replay::simulate_log(args),
     }
 }

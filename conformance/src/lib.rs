@@ -29,6 +29,7 @@ pub mod framing;
 pub mod generate;
 pub mod mutation;
 pub mod output;
+pub mod replay;
 pub mod process;
 pub mod protocol;
 pub mod reference;
