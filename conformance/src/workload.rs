@@ -22,7 +22,7 @@
 use cxspec_spec::engine::{Engine, EngineEvent, Handle, TimerRef};
 use cxspec_spec::{
     AgentId, ChannelKind, Config, ConversationState, Input, MediaState, Role, Rules, Sender,
-    SessionId, System, TaskState,
+    SessionId, System, TaskState, TimerKey,
 };
 use cxspec_timer::{Expired, TimerQueue, TimingWheel};
 
@@ -277,6 +277,14 @@ fn main_action(
                 Ending::CustomerSilent if conv.last_message != Some(Sender::Agent) => {
                     let agent = pick(primaries(sys), rng).expect("has a primary");
                     Some((Input::AgentMessage { agent }, Actor::AgentReply))
+                }
+                // The silent customer waits for the customer SLA to end the session. Under a
+                // rule set that stopped it without restarting it (as-implemented's ATM-02) there
+                // is nothing to wait for, and the customer leaves instead.
+                Ending::CustomerSilent
+                    if !sys.timer_armed(TimerKey::CustomerSla { session: chat }) =>
+                {
+                    Some((Input::SessionEnded { session: chat }, Actor::CustomerLeaves))
                 }
                 Ending::CustomerSilent => None,
             };

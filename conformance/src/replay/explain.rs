@@ -30,6 +30,8 @@ pub struct Explanation {
     /// Short, for counting: `ATM-01`, `DEV-02`, `R-05=request-session`, `rule set documented`.
     pub key: String,
     pub text: String,
+    /// The rules under which the spec gives what was observed.
+    pub rules: Rules,
 }
 
 /// A conversation's published events under some rules: (time, event, rules of its step),
@@ -71,6 +73,18 @@ fn rerun(opts: &Options, rules: Rules, history: &[Step], until_ms: u64) -> Rerun
         }
     }
     run
+}
+
+/// The rules to judge the rest of a conversation under after `d`: the nearest rule set
+/// that explains it (`specified`, `documented`, `as-implemented`, in that order), else the
+/// first reading that does.
+pub fn next_rules(d: &Divergence, current: Rules) -> Option<Rules> {
+    let sets = RuleSet::ALL
+        .iter()
+        .filter_map(|set| d.explained_by.iter().find(|e| e.rules.set == *set && e.rules.readings == current.readings && *set != current.set));
+    sets.chain(d.explained_by.iter())
+        .map(|e| e.rules)
+        .find(|r| *r != current)
 }
 
 /// Whether the candidate's run gives what the divergence observed.
@@ -189,6 +203,7 @@ pub fn explain(d: &mut Divergence, history: &[Step], opts: &Options) {
         });
         if named.is_empty() {
             found.push(Explanation {
+                rules: candidate,
                 key: format!("rule set {set}"),
                 text: format!(
                     "the `{set}` rule set gives this (its deviations from `{current}` do not name the step's rules)"
@@ -205,6 +220,7 @@ pub fn explain(d: &mut Divergence, history: &[Step], opts: &Options) {
                 rules.push(dev.rule());
             }
             found.push(Explanation {
+                rules: candidate,
                 key: dev.id().to_string(),
                 text: format!(
                     "{} ({}, in {}): {}",
@@ -225,6 +241,7 @@ pub fn explain(d: &mut Divergence, history: &[Step], opts: &Options) {
             let candidate = Rules::new(current.set, current.readings.with(reading, index));
             if explains(d, &rerun(opts, candidate, history, until), history, tolerance) {
                 found.push(Explanation {
+                    rules: candidate,
                     key: format!("{}={}", reading.id(), alternative.name),
                     text: format!(
                         "reading {} = {} ({}): {}",
@@ -238,7 +255,7 @@ pub fn explain(d: &mut Divergence, history: &[Step], opts: &Options) {
         }
     }
     found.sort_by(|a, b| a.key.cmp(&b.key));
-    found.dedup();
+    found.dedup_by(|a, b| a.key == b.key);
     d.rules = ids(&rules);
     d.explained_by = found;
 }

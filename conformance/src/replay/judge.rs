@@ -45,6 +45,11 @@ pub const DEFAULT_TOLERANCE_MS: u64 = 1_000;
 /// the conversation under every other rule set and reading alternative).
 pub const DEFAULT_EXPLAIN_LIMIT: u64 = 1_000;
 
+/// How many times a diverging conversation is judged again under the rules that explain its
+/// last divergence: enough to go from `specified` through `documented` to `as-implemented`
+/// and a reading or two.
+pub const DEFAULT_CHAIN_LIMIT: usize = 4;
+
 #[derive(Clone, Debug)]
 pub struct Options {
     /// The component under test (`System`: every component).
@@ -56,6 +61,10 @@ pub struct Options {
     pub list_conforming: bool,
     /// Explain at most this many divergences (0: none).
     pub explain_limit: u64,
+    /// After an explained divergence, judge the conversation again under the rules that
+    /// explain it, up to this many times, to find the divergences behind the first (0: off).
+    /// The records of open conversations are kept for it while explanations are left.
+    pub chain_limit: usize,
 }
 
 impl Options {
@@ -67,6 +76,7 @@ impl Options {
             tolerance_ms: DEFAULT_TOLERANCE_MS,
             list_conforming: false,
             explain_limit: DEFAULT_EXPLAIN_LIMIT,
+            chain_limit: DEFAULT_CHAIN_LIMIT,
         }
     }
 }
@@ -189,6 +199,17 @@ pub struct ConversationResult {
     /// Mission invariant breaches in the observed events (at most [`MAX_BREACHES`] kept).
     pub breaches: Vec<BreachSeen>,
     pub out_of_order: Option<OutOfOrder>,
+    /// For a diverging conversation: the verdicts of judging it again under the rules that
+    /// explained the divergence before (`Options::chain_limit`), in order.
+    pub further: Vec<Further>,
+}
+
+/// One re-judging of a diverging conversation under the rules that explained the divergence
+/// before it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Further {
+    pub rules: Rules,
+    pub verdict: Verdict,
 }
 
 /// Breaches kept per conversation; the summary counts them all.
@@ -206,8 +227,12 @@ pub struct Summary {
     /// the component under test.
     pub by_kind: BTreeMap<Kind, u64>,
     pub by_rule: BTreeMap<String, u64>,
-    /// Explained divergences per explanation (`ATM-01`, `R-05=request-session`, ...).
+    /// Explained divergences per explanation (`ATM-01`, `R-05=request-session`, ...): the
+    /// first divergences and those found by judging again under the explaining rules.
     pub by_explanation: BTreeMap<String, u64>,
+    /// Diverging conversations that conform as a whole under other rules (found by judging
+    /// again), per those rules.
+    pub fits: BTreeMap<String, u64>,
     /// Divergences explained (at most the explain limit are tried).
     pub explained: u64,
     pub explain_tried: u64,
@@ -297,6 +322,8 @@ struct Conv {
     group_line: u64,
     breaches: Vec<BreachSeen>,
     out_of_order: Option<OutOfOrder>,
+    /// Its records, for judging it again under other rules (`Options::chain_limit`).
+    kept: Option<Vec<(u64, u64, Item)>>,
 }
 
 /// A record waiting in the reorder buffer.
@@ -519,6 +546,9 @@ impl Judge {
                     group_line: p.line,
                     breaches: Vec::new(),
                     out_of_order: None,
+                    kept: (self.opts.chain_limit > 0
+                        && self.summary.explain_tried < self.opts.explain_limit)
+                        .then(Vec::new),
                 };
                 if !started {
                     conv.judging = Judging::Decided;
@@ -535,6 +565,9 @@ impl Judge {
         };
         conv.records += 1;
         conv.last_line = p.line;
+        if let Some(kept) = &mut conv.kept {
+            kept.push((p.line, p.at_ms, p.item.clone()));
+        }
         if p.at_ms + tolerance < conv.last_ms {
             self.summary.out_of_order += 1;
             let by = conv.last_ms - p.at_ms;
@@ -819,6 +852,7 @@ impl Judge {
         let verdict = if self.opts.check == Suite::System || divergence.component == self.opts.check
         {
             if self.summary.explain_tried < self.opts.explain_limit {
+                // Decided now, so kept from here only for judging it again.
                 self.summary.explain_tried += 1;
                 explain::explain(&mut divergence, &conv.history, &self.opts);
                 if !divergence.explained_by.is_empty() {
@@ -826,9 +860,14 @@ impl Judge {
                 }
             } else {
                 explain::rules_only(&mut divergence, &conv.history, &self.opts);
+                conv.kept = None;
+            }
+            if divergence.explained_by.is_empty() {
+                conv.kept = None;
             }
             Verdict::Diverges(Box::new(divergence))
         } else {
+            conv.kept = None;
             Verdict::Incomplete {
                 reason: format!(
                     "the log's {} events part from the spec at line {}, so the {} component cannot be judged past it",
@@ -918,8 +957,25 @@ impl Judge {
                 explained_by: Vec::new(),
             }));
         }
+        let further = match (&verdict, conv.kept.take()) {
+            (Verdict::Diverges(d), Some(kept)) if d.kind != Kind::Invariant => {
+                self.judge_again(&conv.name, &kept, d)
+            }
+            _ => Vec::new(),
+        };
         let s = &mut self.summary;
         s.conversations += 1;
+        for f in &further {
+            match &f.verdict {
+                Verdict::Diverges(d) => {
+                    for e in &d.explained_by {
+                        *s.by_explanation.entry(e.key.clone()).or_default() += 1;
+                    }
+                }
+                Verdict::Conforms => *s.fits.entry(f.rules.label()).or_default() += 1,
+                Verdict::Incomplete { .. } => {}
+            }
+        }
         match &verdict {
             Verdict::Conforms => s.conforms += 1,
             Verdict::Diverges(d) => {
@@ -946,8 +1002,63 @@ impl Judge {
                 verdict,
                 breaches: conv.breaches,
                 out_of_order: conv.out_of_order,
+                further,
             });
         }
+    }
+
+    /// Judges a diverging conversation again, alone, under the rules that explain its last
+    /// divergence, until it conforms, diverges unexplained, or the chain limit is reached.
+    fn judge_again(
+        &self,
+        name: &ConversationName,
+        kept: &[(u64, u64, Item)],
+        first: &Divergence,
+    ) -> Vec<Further> {
+        let mut out = Vec::new();
+        let mut rules = self.opts.rules;
+        let mut last = first.clone();
+        for _ in 0..self.opts.chain_limit {
+            let Some(next) = explain::next_rules(&last, rules) else {
+                break;
+            };
+            let mut opts = self.opts.clone();
+            opts.rules = next;
+            opts.chain_limit = 0;
+            opts.explain_limit = 1;
+            opts.list_conforming = true;
+            let mut judge = Judge::new(opts);
+            for (line, at_ms, item) in kept {
+                let record = Record {
+                    conversation: name.clone(),
+                    at_ms: *at_ms,
+                    item: item.clone(),
+                };
+                judge.push(record, *line);
+            }
+            let (results, _) = judge.finish();
+            let Some(result) = results.into_iter().next() else {
+                break;
+            };
+            rules = next;
+            match result.verdict {
+                Verdict::Diverges(d) => {
+                    last = (*d).clone();
+                    out.push(Further {
+                        rules,
+                        verdict: Verdict::Diverges(d),
+                    });
+                }
+                other => {
+                    out.push(Further {
+                        rules,
+                        verdict: other,
+                    });
+                    break;
+                }
+            }
+        }
+        out
     }
 }
 

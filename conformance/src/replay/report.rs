@@ -113,6 +113,11 @@ fn summary_lines(s: &Summary, o: &Outcome, out: &mut String) {
     );
     let _ = writeln!(
         out,
+        "  diverging conversations that conform as a whole under: {}",
+        counts(s.fits.iter().map(|(k, n)| (k, *n)))
+    );
+    let _ = writeln!(
+        out,
         "  mission invariant breaches: {}",
         counts(s.breaches.iter().map(|(k, n)| (k, *n)))
     );
@@ -154,6 +159,28 @@ pub fn human(o: &Outcome, origin: &str) -> String {
                         d.line
                     );
                     divergence_lines(d, "            ", &mut s);
+                }
+            }
+        }
+        for f in &r.further {
+            match &f.verdict {
+                Verdict::Conforms => {
+                    let _ = writeln!(s, "            under {}: conforms", f.rules);
+                }
+                Verdict::Diverges(d) => {
+                    let _ = writeln!(
+                        s,
+                        "            under {}: {} at {} ms, line {} [{}]",
+                        f.rules,
+                        d.kind.name(),
+                        d.at_ms,
+                        d.line,
+                        d.rules.join(" ")
+                    );
+                    divergence_lines(d, "              ", &mut s);
+                }
+                Verdict::Incomplete { reason, .. } => {
+                    let _ = writeln!(s, "            under {}: incomplete: {reason}", f.rules);
                 }
             }
         }
@@ -244,6 +271,17 @@ pub fn json(o: &Outcome, origin: &str) -> String {
                     }
                 }
             }
+            if !r.further.is_empty() {
+                v["further"] = json!(r.further.iter().map(|f| {
+                    let mut x = json!({"rules": f.rules.label(), "verdict": f.verdict.name()});
+                    match &f.verdict {
+                        Verdict::Diverges(d) => x["divergence"] = divergence_json(d),
+                        Verdict::Incomplete { reason, .. } => x["reason"] = json!(reason),
+                        Verdict::Conforms => {}
+                    }
+                    x
+                }).collect::<Vec<_>>());
+            }
             if let Some(ooo) = &r.out_of_order {
                 v["out_of_order"] = json!({"records": ooo.records, "first_line": ooo.first_line, "first_by_ms": ooo.first_by_ms});
             }
@@ -267,6 +305,7 @@ pub fn json(o: &Outcome, origin: &str) -> String {
             "by_kind": Kind::ALL.iter().filter_map(|k| s.by_kind.get(k).map(|n| (k.name().to_string(), json!(n)))).collect::<serde_json::Map<_, _>>(),
             "by_rule": s.by_rule,
             "explained_by": s.by_explanation,
+            "fits": s.fits,
             "explained": s.explained,
             "explain_tried": s.explain_tried,
             "breaches": s.breaches,
