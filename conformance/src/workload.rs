@@ -137,7 +137,11 @@ impl Plan {
             exchanges_left: exchanges,
             exchanges_done: 0,
             special,
-            special_at: rng.range(1, u64::from(exchanges)) as u8,
+            // A second chat may also open before the agent's first reply, while the joining
+            // agent has stopped the first chat's customer SLA (SLA-06): the moment where
+            // as-implemented's ATM-01 shows. The other specials wait for one exchange.
+            special_at: rng.range(1, u64::from(exchanges)) as u8
+                - u8::from(special == Special::SecondChat),
             ending,
             abandon: rng.percent(4),
         }
