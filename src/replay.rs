@@ -140,7 +140,10 @@ fn open(log: &str) -> Result<(Box<dyn BufRead>, String), String> {
         return Err(format!("{log}: a directory, not a log file"));
     }
     let file = std::fs::File::open(path).map_err(|e| format!("{log}: {e}"))?;
-    Ok((Box::new(BufReader::with_capacity(1 << 16, file)), log.into()))
+    Ok((
+        Box::new(BufReader::with_capacity(1 << 16, file)),
+        log.into(),
+    ))
 }
 
 fn emit(text: &str, output: &Option<PathBuf>, last_lines: usize) -> Result<(), String> {

@@ -14,7 +14,7 @@
 
 use super::judge::{same_event, Divergence, Kind, Options};
 use crate::reference::Reference;
-use cxspec_spec::{Deviation, Input, Published, Reading, Rule, Rules, RuleSet};
+use cxspec_spec::{Deviation, Input, Published, Reading, Rule, RuleSet, Rules};
 
 /// One stimulus of a conversation, as the judge applied it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -79,9 +79,11 @@ fn rerun(opts: &Options, rules: Rules, history: &[Step], until_ms: u64) -> Rerun
 /// that explains it (`specified`, `documented`, `as-implemented`, in that order), else the
 /// first reading that does.
 pub fn next_rules(d: &Divergence, current: Rules) -> Option<Rules> {
-    let sets = RuleSet::ALL
-        .iter()
-        .filter_map(|set| d.explained_by.iter().find(|e| e.rules.set == *set && e.rules.readings == current.readings && *set != current.set));
+    let sets = RuleSet::ALL.iter().filter_map(|set| {
+        d.explained_by.iter().find(|e| {
+            e.rules.set == *set && e.rules.readings == current.readings && *set != current.set
+        })
+    });
     sets.chain(d.explained_by.iter())
         .map(|e| e.rules)
         .find(|r| *r != current)
@@ -101,7 +103,10 @@ fn explains(d: &Divergence, run: &Rerun, history: &[Step], tolerance: u64) -> bo
     };
     match d.kind {
         Kind::Missing => {
-            let e = d.expected.as_ref().expect("a missing event has an expectation");
+            let e = d
+                .expected
+                .as_ref()
+                .expect("a missing event has an expectation");
             !near(&e.event, e.at_ms, false)
         }
         Kind::Extra | Kind::WrongPayload => {
@@ -190,9 +195,11 @@ pub fn explain(d: &mut Divergence, history: &[Step], opts: &Options) {
         // A deviation whose reading, set back to the rules in use, still explains it is not
         // what explains it.
         named.retain(|dev| {
-            let Some(reading) = Reading::ALL.iter().copied().find(|r| {
-                r.alternatives().iter().any(|a| a.deviation == Some(*dev))
-            }) else {
+            let Some(reading) = Reading::ALL
+                .iter()
+                .copied()
+                .find(|r| r.alternatives().iter().any(|a| a.deviation == Some(*dev)))
+            else {
                 return true;
             };
             let back = reading
@@ -239,7 +246,12 @@ pub fn explain(d: &mut Divergence, history: &[Step], opts: &Options) {
                 .alternative(alternative.name)
                 .expect("an alternative of the catalogue");
             let candidate = Rules::new(current.set, current.readings.with(reading, index));
-            if explains(d, &rerun(opts, candidate, history, until), history, tolerance) {
+            if explains(
+                d,
+                &rerun(opts, candidate, history, until),
+                history,
+                tolerance,
+            ) {
                 found.push(Explanation {
                     rules: candidate,
                     key: format!("{}={}", reading.id(), alternative.name),

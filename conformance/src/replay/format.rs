@@ -171,14 +171,23 @@ impl Format for JsonLines {
         let envelope: Envelope = serde_json::from_slice(line)
             .map_err(|e| fault(None, format!("not a JSON log record: {}", json_message(&e))))?;
         if let Some(raw) = envelope.config {
-            if envelope.conversation.is_some() || envelope.input.is_some() || envelope.published.is_some() {
-                return Err(fault(Some("config"), "a configuration line holds nothing else"));
+            if envelope.conversation.is_some()
+                || envelope.input.is_some()
+                || envelope.published.is_some()
+            {
+                return Err(fault(
+                    Some("config"),
+                    "a configuration line holds nothing else",
+                ));
             }
             let config: cxspec_spec::Config = serde_json::from_str(raw.get())
                 .map_err(|e| fault(Some("config"), json_message(&e)))?;
-            config
-                .validate()
-                .map_err(|invalid| fault(Some("config"), format!("{}: {}", invalid.field, invalid.message)))?;
+            config.validate().map_err(|invalid| {
+                fault(
+                    Some("config"),
+                    format!("{}: {}", invalid.field, invalid.message),
+                )
+            })?;
             return Ok(Some(Line::Config(config)));
         }
         let conversation = match envelope.conversation {
@@ -281,11 +290,17 @@ mod tests {
     fn the_configuration_header_reads_back_and_is_validated() {
         let config = crate::workload::config();
         let line = config_line(&config);
-        assert_eq!(JsonLines.parse(line.as_bytes()), Ok(Some(Line::Config(config))));
+        assert_eq!(
+            JsonLines.parse(line.as_bytes()),
+            Ok(Some(Line::Config(config)))
+        );
         let bad = line.replace("\"rona_ms\":20000", "\"rona_ms\":0");
         assert_ne!(bad, line);
         let e = JsonLines.parse(bad.as_bytes()).unwrap_err().to_string();
-        assert!(e.contains("field `config`: rona_ms: must be greater than 0"), "{e}");
+        assert!(
+            e.contains("field `config`: rona_ms: must be greater than 0"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -321,16 +336,46 @@ mod tests {
     #[test]
     fn each_fault_names_its_field() {
         let cases = [
-            (r#"{"at_ms":1,"input":{"event":"QUEUE_FLUSH"}}"#, "field `conversation`: missing"),
-            (r#"{"conversation":1,"input":{"event":"QUEUE_FLUSH"}}"#, "field `at_ms`: missing"),
-            (r#"{"conversation":1,"at_ms":-4,"input":{"event":"QUEUE_FLUSH"}}"#, "not a JSON log record"),
-            (r#"{"conversation":1,"at_ms":1,"at":"1970-01-01T00:00:00Z","input":{"event":"QUEUE_FLUSH"}}"#, "both `at_ms` and `at`"),
-            (r#"{"conversation":1,"at":"yesterday","input":{"event":"QUEUE_FLUSH"}}"#, "field `at`: `yesterday`"),
-            (r#"{"conversation":1,"at_ms":1,"input":{"event":"FLUSH"}}"#, "field `input`: unknown variant `FLUSH`"),
-            (r#"{"conversation":1,"at_ms":1,"published":{"event":"AGENT_SLA_STOPPED","x":1}}"#, "field `published`: unknown field `x`"),
-            (r#"{"conversation":1,"at_ms":1,"publihsed":{"event":"AGENT_SLA_STOPPED"}}"#, "neither `input` nor `published`"),
-            (r#"{"conversation":"","at_ms":1,"input":{"event":"QUEUE_FLUSH"}}"#, "field `conversation`: empty"),
-            (r#"{"conversation":1,"at_ms":9007199254740992,"input":{"event":"QUEUE_FLUSH"}}"#, "past the time domain"),
+            (
+                r#"{"at_ms":1,"input":{"event":"QUEUE_FLUSH"}}"#,
+                "field `conversation`: missing",
+            ),
+            (
+                r#"{"conversation":1,"input":{"event":"QUEUE_FLUSH"}}"#,
+                "field `at_ms`: missing",
+            ),
+            (
+                r#"{"conversation":1,"at_ms":-4,"input":{"event":"QUEUE_FLUSH"}}"#,
+                "not a JSON log record",
+            ),
+            (
+                r#"{"conversation":1,"at_ms":1,"at":"1970-01-01T00:00:00Z","input":{"event":"QUEUE_FLUSH"}}"#,
+                "both `at_ms` and `at`",
+            ),
+            (
+                r#"{"conversation":1,"at":"yesterday","input":{"event":"QUEUE_FLUSH"}}"#,
+                "field `at`: `yesterday`",
+            ),
+            (
+                r#"{"conversation":1,"at_ms":1,"input":{"event":"FLUSH"}}"#,
+                "field `input`: unknown variant `FLUSH`",
+            ),
+            (
+                r#"{"conversation":1,"at_ms":1,"published":{"event":"AGENT_SLA_STOPPED","x":1}}"#,
+                "field `published`: unknown field `x`",
+            ),
+            (
+                r#"{"conversation":1,"at_ms":1,"publihsed":{"event":"AGENT_SLA_STOPPED"}}"#,
+                "neither `input` nor `published`",
+            ),
+            (
+                r#"{"conversation":"","at_ms":1,"input":{"event":"QUEUE_FLUSH"}}"#,
+                "field `conversation`: empty",
+            ),
+            (
+                r#"{"conversation":1,"at_ms":9007199254740992,"input":{"event":"QUEUE_FLUSH"}}"#,
+                "past the time domain",
+            ),
             ("{\"conversation\":1,", "not a JSON log record"),
         ];
         for (line, expected) in cases {

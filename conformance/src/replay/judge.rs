@@ -19,9 +19,12 @@
 //! and the component under test cannot be judged past that point (verdict incomplete).
 //!
 //! Records are released to the engine in time order through a reorder buffer as wide as the
-//! tolerance, so that conversations interleaved slightly out of order are normal; a record
-//! older than the engine's clock is applied at the clock's time, and one older than its own
-//! conversation's latest record by more than the tolerance is reported (never fatal).
+//! tolerance, so that conversations interleaved slightly out of order are normal. A record
+//! that arrives more than the tolerance behind the latest time of the log is reported with
+//! its conversation and still checked at its own time against what the spec still holds open
+//! (it is never fatal to the run; if the spec's window for it has closed, its conversation
+//! shows the divergence that causes); one older than the engine's clock is applied at the
+//! clock's time.
 //!
 //! Left out: a stimulus within the tolerance after a deadline is taken in the spec's order
 //! (timer first), whatever order the platform took; IDs of tasks, sessions and agents are
@@ -181,7 +184,7 @@ impl Verdict {
     }
 }
 
-/// Records older than their conversation's latest by more than the tolerance.
+/// Records that arrived more than the tolerance behind the latest time of the log.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OutOfOrder {
     pub records: u64,
@@ -238,7 +241,7 @@ pub struct Summary {
     pub explain_tried: u64,
     /// Mission invariant breaches per invariant.
     pub breaches: BTreeMap<&'static str, u64>,
-    /// Records older than their conversation's latest by more than the tolerance.
+    /// Records that arrived more than the tolerance behind the latest time of the log.
     pub out_of_order: u64,
     /// Records that reached the engine after its clock had passed their time (beyond the
     /// reorder window), applied at the clock's time.
@@ -333,6 +336,9 @@ struct Pending {
     id: u64,
     name: ConversationName,
     item: Item,
+    /// How far it was behind the latest time of the log when it arrived (0: in order
+    /// within the tolerance).
+    behind_ms: u64,
 }
 
 /// The replay of one log under one set of rules.
@@ -459,12 +465,18 @@ impl Judge {
                 }
             },
         };
+        let behind_ms = self.max_seen_ms.saturating_sub(record.at_ms);
         let pending = Pending {
             at_ms: record.at_ms,
             line,
             id,
             name: record.conversation,
             item: record.item,
+            behind_ms: if behind_ms > self.opts.tolerance_ms {
+                behind_ms
+            } else {
+                0
+            },
         };
         // Sorted by time, stably (equal times keep log order); the usual case appends.
         if self.buffer.back().is_none_or(|b| b.at_ms <= pending.at_ms) {
@@ -485,10 +497,17 @@ impl Judge {
     }
 
     /// Ends the log: releases what is buffered and judges every conversation still open.
-    pub fn finish(mut self) -> (Vec<ConversationResult>, Summary) {
+    pub fn finish(self) -> (Vec<ConversationResult>, Summary) {
+        self.finish_at(0)
+    }
+
+    /// [`Judge::finish`] for a log that ends at `end_ms` or later (a conversation judged again
+    /// alone ends where the whole log ends, not at its own last record).
+    pub fn finish_at(mut self, end_ms: u64) -> (Vec<ConversationResult>, Summary) {
         while let Some(p) = self.buffer.pop_front() {
             self.process(p);
         }
+        self.max_seen_ms = self.max_seen_ms.max(end_ms);
         let end_ms = self.max_seen_ms;
         self.summary.last_ms = end_ms;
         // In order of first appearance, so the output never depends on hash order.
@@ -533,12 +552,13 @@ impl Judge {
                 self.expect(e.conversation, &e.event, e.at_ms, Cause::Timer);
             }
             // The expiries of one conversation at one instant, as one step for the monitors.
-            for step in fired.chunk_by(|a, b| a.conversation == b.conversation && a.at_ms == b.at_ms) {
+            for step in
+                fired.chunk_by(|a, b| a.conversation == b.conversation && a.at_ms == b.at_ms)
+            {
                 self.monitor_spec_step(step[0].conversation, step, step[0].at_ms);
             }
             self.out = fired;
         }
-        let tolerance = self.opts.tolerance_ms;
         let conv = match self.convs.get_mut(&p.id) {
             Some(c) => c,
             None => {
@@ -585,9 +605,9 @@ impl Judge {
         if let Some(kept) = &mut conv.kept {
             kept.push((p.line, p.at_ms, p.item.clone()));
         }
-        if p.at_ms + tolerance < conv.last_ms {
+        if p.behind_ms > 0 {
             self.summary.out_of_order += 1;
-            let by = conv.last_ms - p.at_ms;
+            let by = p.behind_ms;
             match &mut conv.out_of_order {
                 Some(o) => o.records += 1,
                 None => {
@@ -750,11 +770,7 @@ impl Judge {
                     return;
                 }
             }
-            None => conv.unexplained.push(Obs {
-                event,
-                at_ms,
-                line,
-            }),
+            None => conv.unexplained.push(Obs { event, at_ms, line }),
         }
         self.settle(id, at_ms, line);
     }
@@ -900,7 +916,12 @@ impl Judge {
             }
         };
         conv.verdict = Some(verdict);
+        // From here the monitors read the log's own events, starting with those the spec did
+        // not explain (an extra event may be the breach itself).
         conv.group.clear();
+        conv.unexplained.sort_by_key(|o| (o.at_ms, o.line));
+        conv.group
+            .extend(conv.unexplained.iter().map(|o| o.event.clone()));
         conv.group_line = conv.last_line;
         conv.history = Vec::new();
         conv.expected = Vec::new();
@@ -976,10 +997,7 @@ impl Judge {
             Some(end) => end,
             None => u64::MAX,
         };
-        let closed = self
-            .convs
-            .get(&id)
-            .is_some_and(|c| c.closed_ms.is_some());
+        let closed = self.convs.get(&id).is_some_and(|c| c.closed_ms.is_some());
         let line = self.convs.get(&id).map_or(0, |c| c.last_line);
         self.settle(id, if closed { u64::MAX } else { settle_at }, line);
         let mut conv = self.convs.remove(&id).expect("open");
@@ -1100,7 +1118,7 @@ impl Judge {
                 };
                 judge.push(record, *line);
             }
-            let (results, _) = judge.finish();
+            let (results, _) = judge.finish_at(self.max_seen_ms);
             let Some(result) = results.into_iter().next() else {
                 break;
             };

@@ -8,7 +8,7 @@
 //! events, and the IDs of a real platform (conversations are numbered from 1).
 
 use super::format::{config_line, to_json_line, ConversationName, Item};
-use crate::workload::{Generator, SplitMix, Sink, SECOND_MS};
+use crate::workload::{Generator, Sink, SplitMix, SECOND_MS};
 use cxspec_spec::engine::{EngineEvent, Handle};
 use cxspec_spec::{Input, Rules};
 use cxspec_timer::TimingWheel;

@@ -26,7 +26,9 @@ fn number(text: &str, what: &str, low: u32, high: u32) -> Result<u32, String> {
     if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
         return Err(format!("{what} `{text}` is not a number"));
     }
-    let n: u32 = text.parse().map_err(|_| format!("{what} `{text}` is too large"))?;
+    let n: u32 = text
+        .parse()
+        .map_err(|_| format!("{what} `{text}` is too large"))?;
     if n < low || n > high {
         return Err(format!("{what} {n} is outside {low}..={high}"));
     }
@@ -73,7 +75,10 @@ pub fn parse_rfc3339_ms(text: &str) -> Result<u64, String> {
     }
     let offset_minutes: i64 = match rest {
         "Z" | "z" => 0,
-        _ if rest.len() == 6 && (rest.starts_with('+') || rest.starts_with('-')) && &rest[3..4] == ":" => {
+        _ if rest.len() == 6
+            && (rest.starts_with('+') || rest.starts_with('-'))
+            && &rest[3..4] == ":" =>
+        {
             let h = number(&rest[1..3], "offset hour", 0, 23)?;
             let m = number(&rest[4..6], "offset minute", 0, 59)?;
             let sign = if rest.starts_with('-') { -1 } else { 1 };
@@ -82,7 +87,8 @@ pub fn parse_rfc3339_ms(text: &str) -> Result<u64, String> {
         _ => return Err(format!("time zone `{rest}`: {FORM}")),
     };
     let days = days_from_civil(i64::from(year), month, day);
-    let seconds = days * 86_400 + i64::from(hour * 3600 + minute * 60 + second) - offset_minutes * 60;
+    let seconds =
+        days * 86_400 + i64::from(hour * 3600 + minute * 60 + second) - offset_minutes * 60;
     if seconds < 0 {
         return Err("before 1970-01-01T00:00:00Z".into());
     }
