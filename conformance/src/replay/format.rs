@@ -159,6 +159,18 @@ fn json_message(e: &serde_json::Error) -> String {
     }
 }
 
+/// serde accepts any extra field on an event without fields (an internally tagged unit
+/// variant), where every other event refuses one: checked here, so that no field of a log
+/// is silently dropped.
+fn only_the_tag(raw: &RawValue, field: &'static str) -> Result<(), LineFault> {
+    let fields: std::collections::BTreeMap<String, de::IgnoredAny> =
+        serde_json::from_str(raw.get()).map_err(|e| fault(Some(field), json_message(&e)))?;
+    match fields.keys().find(|k| *k != "event") {
+        Some(extra) => Err(fault(Some(field), format!("unknown field `{extra}`"))),
+        None => Ok(()),
+    }
+}
+
 impl Format for JsonLines {
     fn name(&self) -> &'static str {
         "jsonl"
@@ -222,14 +234,28 @@ impl Format for JsonLines {
             ));
         }
         let item = match (envelope.input, envelope.published) {
-            (Some(raw), None) => Item::Stimulus(
-                serde_json::from_str(raw.get())
-                    .map_err(|e| fault(Some("input"), json_message(&e)))?,
-            ),
-            (None, Some(raw)) => Item::Observed(
-                serde_json::from_str(raw.get())
-                    .map_err(|e| fault(Some("published"), json_message(&e)))?,
-            ),
+            (Some(raw), None) => {
+                let input: Input = serde_json::from_str(raw.get())
+                    .map_err(|e| fault(Some("input"), json_message(&e)))?;
+                if matches!(input, Input::QueueFlush | Input::HousekeepingDone) {
+                    only_the_tag(raw, "input")?;
+                }
+                Item::Stimulus(input)
+            }
+            (None, Some(raw)) => {
+                let event: Published = serde_json::from_str(raw.get())
+                    .map_err(|e| fault(Some("published"), json_message(&e)))?;
+                if matches!(
+                    event,
+                    Published::AgentSlaStopped
+                        | Published::AgentSlaExpired
+                        | Published::ConversationPaused
+                        | Published::ConversationResumed
+                ) {
+                    only_the_tag(raw, "published")?;
+                }
+                Item::Observed(event)
+            }
             (Some(_), Some(_)) => {
                 return Err(fault(
                     None,

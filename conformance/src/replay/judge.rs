@@ -993,10 +993,7 @@ impl Judge {
     /// Judges a conversation and forgets it: the spec closed it (`end_ms` None: everything
     /// it expected should have come), or the log ended (`end_ms`: what was due by then).
     fn finalize(&mut self, id: u64, end_ms: Option<u64>) {
-        let settle_at = match end_ms {
-            Some(end) => end,
-            None => u64::MAX,
-        };
+        let settle_at = end_ms.unwrap_or(u64::MAX);
         let closed = self.convs.get(&id).is_some_and(|c| c.closed_ms.is_some());
         let line = self.convs.get(&id).map_or(0, |c| c.last_line);
         self.settle(id, if closed { u64::MAX } else { settle_at }, line);

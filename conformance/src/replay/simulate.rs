@@ -113,7 +113,7 @@ pub fn write_log(opts: &SimulateOptions, out: &mut impl Write) -> Result<Written
         .map_err(|e| format!("writing the log: {e}"))?;
     let mut sink = LogSink {
         out,
-        jitter: SplitMix(opts.seed ^ 0x5EED_0F_11CE),
+        jitter: SplitMix(opts.seed ^ 0x005E_ED0F_11CE),
         jitter_ms: opts.jitter_ms,
         written: Written::default(),
         error: None,
