@@ -8,7 +8,9 @@
 
 use cxspec_conformance::output::{ready_to_write, write_atomic};
 use cxspec_conformance::replay::format::format_named;
-use cxspec_conformance::replay::judge::{Options, DEFAULT_EXPLAIN_LIMIT, DEFAULT_TOLERANCE_MS};
+use cxspec_conformance::replay::judge::{
+    Options, DEFAULT_CHAIN_LIMIT, DEFAULT_EXPLAIN_LIMIT, DEFAULT_TOLERANCE_MS,
+};
 use cxspec_conformance::replay::simulate::{write_log, SimulateOptions};
 use cxspec_conformance::replay::{self, report, Outcome};
 use cxspec_conformance::suite::Suite;
@@ -65,6 +67,10 @@ pub struct ReplayArgs {
     /// other rule set and reading).
     #[arg(long, default_value_t = DEFAULT_EXPLAIN_LIMIT)]
     explain_limit: u64,
+    /// After an explained divergence, judge the conversation again under the rules that
+    /// explain it, up to this many times (0: off).
+    #[arg(long, default_value_t = DEFAULT_CHAIN_LIMIT)]
+    chain_limit: usize,
     /// Try every rule set and every reading alternative on top of --rules and --reading,
     /// and rank them by how many conversations conform (human or json report).
     #[arg(long)]
@@ -200,6 +206,7 @@ pub fn run(args: ReplayArgs) -> ExitCode {
     opts.tolerance_ms = args.tolerance_ms;
     opts.list_conforming = args.list_conforming;
     opts.explain_limit = args.explain_limit;
+    opts.chain_limit = args.chain_limit;
     if args.fit {
         opts.explain_limit = 0;
         opts.list_conforming = false;
