@@ -34,9 +34,9 @@
 use super::explain::{self, Explanation, Step};
 use super::format::{ConversationName, Item, Record};
 use crate::suite::{input_owner, publisher, Suite};
-use cxspec_spec::engine::{Engine, EngineError, EngineEvent};
+use cxspec_spec::engine::{Engine, EngineError, EngineEvent, Handle};
 use cxspec_spec::monitors::{Breach, MissionMonitor};
-use cxspec_spec::{Config, Input, Published, Rules};
+use cxspec_spec::{Config, ConversationState, Input, Published, Rules};
 use std::collections::{BTreeMap, BinaryHeap, HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -311,6 +311,8 @@ struct Conv {
     /// The log shows its start (its first record is SESSION_STARTED): the spec and the
     /// monitors follow it.
     started: bool,
+    /// Its place in the engine, once open: stimuli step it with no lookup.
+    handle: Option<Handle>,
     judging: Judging,
     verdict: Option<Verdict>,
     /// When the spec closed it (the engine dropped it).
@@ -384,8 +386,7 @@ impl ReorderBuffer {
 
 /// The replay of one log under one set of rules.
 pub struct Judge {
-    opts: Options,
-    engine: Engine,
+    core: Core,
     convs: IdMap<Conv>,
     /// Conversations named by text, by their internal ID (numbers are their own ID).
     texts: HashMap<Box<str>, u64>,
@@ -393,11 +394,18 @@ pub struct Judge {
     next_instance: u64,
     buffer: ReorderBuffer,
     max_seen_ms: u64,
+    results: Vec<ConversationResult>,
+}
+
+/// Everything of a replay but its conversations, so that a conversation borrowed from the
+/// table can be worked on with the rest: one lookup per record, not one per event.
+struct Core {
+    opts: Options,
+    engine: Engine,
+    summary: Summary,
     /// (window end, conversation, instance) of conversations the spec closed, in time order.
     closing: VecDeque<(u64, u64, u64)>,
     out: Vec<EngineEvent>,
-    results: Vec<ConversationResult>,
-    summary: Summary,
     /// Per component (sla, task, conversation): whether the log holds any of its events. A
     /// component whose events are not recorded at all is not expected to show them; one
     /// whose events are recorded is expected to show every one.
@@ -468,25 +476,27 @@ fn breach_text(breach: &Breach) -> String {
 impl Judge {
     pub fn new(opts: Options) -> Judge {
         Judge {
-            engine: Engine::new(opts.config.clone(), opts.rules),
-            opts,
+            core: Core {
+                engine: Engine::new(opts.config.clone(), opts.rules),
+                opts,
+                summary: Summary::default(),
+                closing: VecDeque::new(),
+                out: Vec::new(),
+                logged: [false; 3],
+                scratch: Vec::new(),
+            },
             convs: IdMap::default(),
             texts: HashMap::new(),
             next_text_id: FIRST_TEXT_ID,
             next_instance: 0,
             buffer: ReorderBuffer::default(),
             max_seen_ms: 0,
-            closing: VecDeque::new(),
-            out: Vec::new(),
             results: Vec::new(),
-            summary: Summary::default(),
-            logged: [false; 3],
-            scratch: Vec::new(),
         }
     }
 
     pub fn options(&self) -> &Options {
-        &self.opts
+        &self.core.opts
     }
 
     /// Open conversations (for memory accounting and progress).
@@ -496,7 +506,7 @@ impl Judge {
 
     /// Feeds one record read at `line`.
     pub fn push(&mut self, record: Record, line: u64) {
-        self.summary.records += 1;
+        self.core.summary.records += 1;
         let id = match &record.conversation {
             ConversationName::Number(n) => *n,
             ConversationName::Text(t) => match self.texts.get(t) {
@@ -516,7 +526,7 @@ impl Judge {
             id,
             name: record.conversation,
             item: record.item,
-            behind_ms: if behind_ms > self.opts.tolerance_ms {
+            behind_ms: if behind_ms > self.core.opts.tolerance_ms {
                 behind_ms
             } else {
                 0
@@ -527,7 +537,7 @@ impl Judge {
         while self
             .buffer
             .earliest_ms()
-            .is_some_and(|at| at + self.opts.tolerance_ms < self.max_seen_ms)
+            .is_some_and(|at| at + self.core.opts.tolerance_ms < self.max_seen_ms)
         {
             let p = self.buffer.pop().expect("checked");
             self.process(p);
@@ -547,7 +557,7 @@ impl Judge {
         }
         self.max_seen_ms = self.max_seen_ms.max(end_ms);
         let end_ms = self.max_seen_ms;
-        self.summary.last_ms = end_ms;
+        self.core.summary.last_ms = end_ms;
         // In order of first appearance, so the output never depends on hash order.
         let mut open: Vec<(u64, u64)> = self
             .convs
@@ -560,113 +570,288 @@ impl Judge {
         }
         let mut results = self.results;
         results.sort_by_key(|r| r.first_line);
-        (results, self.summary)
+        (results, self.core.summary)
     }
 
     fn process(&mut self, p: Pending) {
         // Conversations the spec closed more than the tolerance ago are judged now.
-        while let Some(&(end, id, instance)) = self.closing.front() {
+        while let Some(&(end, id, instance)) = self.core.closing.front() {
             if end >= p.at_ms {
                 break;
             }
-            self.closing.pop_front();
+            self.core.closing.pop_front();
             if self.convs.get(&id).is_some_and(|c| c.instance == instance) {
                 self.finalize(id, None);
             }
         }
-        let now = if p.at_ms < self.engine.now_ms() {
-            self.summary.late_arrivals += 1;
-            self.engine.now_ms()
+        let now = if p.at_ms < self.core.engine.now_ms() {
+            self.core.summary.late_arrivals += 1;
+            self.core.engine.now_ms()
         } else {
             p.at_ms
         };
-        if now > self.engine.now_ms() {
-            self.out.clear();
-            self.engine
-                .advance_into(now, &mut self.out)
+        if now > self.core.engine.now_ms() {
+            let mut fired = std::mem::take(&mut self.core.out);
+            fired.clear();
+            self.core
+                .engine
+                .advance_into(now, &mut fired)
                 .expect("the clock only moves forward");
-            let fired = std::mem::take(&mut self.out);
-            for e in &fired {
-                self.expect(e.conversation, &e.event, e.at_ms, Cause::Timer);
-            }
-            // The expiries of one conversation at one instant, as one step for the monitors.
+            // The expiries of one conversation at one instant are one step.
             for step in
                 fired.chunk_by(|a, b| a.conversation == b.conversation && a.at_ms == b.at_ms)
             {
-                self.monitor_spec_step(step[0].conversation, step, step[0].at_ms);
-            }
-            self.out = fired;
-        }
-        let conv = match self.convs.get_mut(&p.id) {
-            Some(c) => c,
-            None => {
-                let started = matches!(p.item, Item::Stimulus(Input::SessionStarted { .. }));
-                self.next_instance += 1;
-                let mut conv = Conv {
-                    name: p.name,
-                    instance: self.next_instance,
-                    first_line: p.line,
-                    last_line: p.line,
-                    records: 0,
-                    last_ms: p.at_ms,
-                    started,
-                    judging: Judging::Open,
-                    verdict: None,
-                    closed_ms: None,
-                    expected: Vec::new(),
-                    unexplained: Vec::new(),
-                    history: Vec::new(),
-                    monitor: MissionMonitor::new(),
-                    group: Vec::new(),
-                    group_line: p.line,
-                    breaches: Vec::new(),
-                    out_of_order: None,
-                    kept: (self.opts.chain_limit > 0
-                        && self.summary.explain_tried < self.opts.explain_limit)
-                        .then(Vec::new),
+                let (id, at_ms) = (step[0].conversation, step[0].at_ms);
+                let Some(conv) = self.convs.get_mut(&id) else {
+                    continue;
                 };
-                if !started {
-                    conv.judging = Judging::Decided;
-                    conv.verdict = Some(Verdict::Incomplete {
-                        reason: format!(
-                            "its first record (line {}) is not its SESSION_STARTED: the log began after the conversation did",
-                            p.line
-                        ),
-                        context: None,
-                    });
+                for e in step {
+                    self.core.expect(conv, &e.event, e.at_ms, Cause::Timer);
                 }
-                self.convs.entry(p.id).or_insert(conv)
+                self.core.monitor_spec_step(conv, step, at_ms);
+                self.core.closed_by(id, conv, step, at_ms);
             }
-        };
+            self.core.out = fired;
+        }
+        if !self.convs.contains_key(&p.id) {
+            let conv = self.open(&p);
+            self.convs.insert(p.id, conv);
+        }
+        let conv = self.convs.get_mut(&p.id).expect("inserted");
         conv.records += 1;
         conv.last_line = p.line;
         if let Some(kept) = &mut conv.kept {
             kept.push((p.line, p.at_ms, p.item.clone()));
         }
         if p.behind_ms > 0 {
-            self.summary.out_of_order += 1;
-            let by = p.behind_ms;
+            self.core.summary.out_of_order += 1;
             match &mut conv.out_of_order {
                 Some(o) => o.records += 1,
                 None => {
                     conv.out_of_order = Some(OutOfOrder {
                         records: 1,
                         first_line: p.line,
-                        first_by_ms: by,
+                        first_by_ms: p.behind_ms,
                     })
                 }
             }
         }
         conv.last_ms = conv.last_ms.max(p.at_ms);
         match p.item {
-            Item::Stimulus(input) => self.stimulus(p.id, input, now, p.at_ms, p.line),
-            Item::Observed(event) => self.observed(p.id, event, p.at_ms, p.line),
+            Item::Stimulus(input) => self.core.stimulus(p.id, conv, input, now, p.at_ms, p.line),
+            Item::Observed(event) => self.core.observed(p.id, conv, event, p.at_ms, p.line),
         }
     }
 
-    fn stimulus(&mut self, id: u64, input: Input, now: u64, at_ms: u64, line: u64) {
-        self.settle(id, at_ms, line);
-        let conv = self.convs.get_mut(&id).expect("created");
+    /// A new conversation for the record `p`: followed by the spec if the record is its
+    /// SESSION_STARTED, else incomplete from the start.
+    fn open(&mut self, p: &Pending) -> Conv {
+        let started = matches!(p.item, Item::Stimulus(Input::SessionStarted { .. }));
+        self.next_instance += 1;
+        let mut conv = Conv {
+            name: p.name.clone(),
+            instance: self.next_instance,
+            first_line: p.line,
+            last_line: p.line,
+            records: 0,
+            last_ms: p.at_ms,
+            started,
+            handle: None,
+            judging: Judging::Open,
+            verdict: None,
+            closed_ms: None,
+            expected: Vec::new(),
+            unexplained: Vec::new(),
+            history: Vec::new(),
+            monitor: MissionMonitor::new(),
+            group: Vec::new(),
+            group_line: p.line,
+            breaches: Vec::new(),
+            out_of_order: None,
+            kept: (self.core.opts.chain_limit > 0
+                && self.core.summary.explain_tried < self.core.opts.explain_limit)
+                .then(Vec::new),
+        };
+        if !started {
+            conv.judging = Judging::Decided;
+            conv.verdict = Some(Verdict::Incomplete {
+                reason: format!(
+                    "its first record (line {}) is not its SESSION_STARTED: the log began after the conversation did",
+                    p.line
+                ),
+                context: None,
+            });
+        }
+        conv
+    }
+
+    /// Judges a conversation and forgets it: the spec closed it (`end_ms` None: everything
+    /// it expected should have come), or the log ended (`end_ms`: what was due by then).
+    fn finalize(&mut self, id: u64, end_ms: Option<u64>) {
+        let settle_at = end_ms.unwrap_or(u64::MAX);
+        let mut conv = self.convs.remove(&id).expect("open");
+        let closed = conv.closed_ms.is_some();
+        let line = conv.last_line;
+        self.core.settle(
+            id,
+            &mut conv,
+            if closed { u64::MAX } else { settle_at },
+            line,
+        );
+        if let ConversationName::Text(t) = &conv.name {
+            self.texts.remove(t);
+        }
+        Core::flush_group(&mut conv, &mut self.core.summary);
+        let mut verdict = match conv.verdict.take() {
+            Some(v) => v,
+            None if closed => Verdict::Conforms,
+            None => Verdict::Incomplete {
+                reason: format!(
+                    "the log ends at {} ms with the conversation open",
+                    self.max_seen_ms
+                ),
+                context: None,
+            },
+        };
+        if let (Verdict::Conforms, Some(first)) = (&verdict, conv.breaches.first()) {
+            verdict = Verdict::Diverges(Box::new(Divergence {
+                kind: Kind::Invariant,
+                at_ms: first.at_ms,
+                line: first.line,
+                component: Suite::Sla,
+                expected: None,
+                observed: None,
+                cause: format!("the events after line {}", first.line),
+                detail: format!("{}: {}", first.mission, first.what),
+                differences: Vec::new(),
+                rules: vec!["SLA-27".into(), "SLA-07".into(), "SLA-21".into()]
+                    .into_iter()
+                    .filter(|r: &String| match first.mission {
+                        m if m == cxspec_spec::monitors::Mission::OneLiveSlaPerSession.name() => {
+                            r == "SLA-27"
+                        }
+                        _ => r != "SLA-27",
+                    })
+                    .collect(),
+                explained_by: Vec::new(),
+            }));
+        }
+        let further = match (&verdict, conv.kept.take()) {
+            (Verdict::Diverges(d), Some(kept)) if d.kind != Kind::Invariant => {
+                self.judge_again(&conv.name, &kept, d)
+            }
+            _ => Vec::new(),
+        };
+        let s = &mut self.core.summary;
+        s.conversations += 1;
+        for f in &further {
+            match &f.verdict {
+                Verdict::Diverges(d) => {
+                    for e in &d.explained_by {
+                        *s.by_explanation.entry(e.key.clone()).or_default() += 1;
+                    }
+                }
+                Verdict::Conforms => *s.fits.entry(f.rules.label()).or_default() += 1,
+                Verdict::Incomplete { .. } => {}
+            }
+        }
+        match &verdict {
+            Verdict::Conforms => s.conforms += 1,
+            Verdict::Diverges(d) => {
+                s.diverges += 1;
+                *s.by_kind.entry(d.kind).or_default() += 1;
+                let prefix = self.core.opts.check.rule_prefix();
+                for rule in &d.rules {
+                    if prefix.is_none_or(|p| rule.starts_with(p)) {
+                        *s.by_rule.entry(rule.clone()).or_default() += 1;
+                    }
+                }
+                for e in &d.explained_by {
+                    *s.by_explanation.entry(e.key.clone()).or_default() += 1;
+                }
+            }
+            Verdict::Incomplete { .. } => s.incomplete += 1,
+        }
+        if self.core.opts.list_conforming || verdict != Verdict::Conforms {
+            self.results.push(ConversationResult {
+                name: conv.name,
+                first_line: conv.first_line,
+                last_line: conv.last_line,
+                records: conv.records,
+                verdict,
+                breaches: conv.breaches,
+                out_of_order: conv.out_of_order,
+                further,
+            });
+        }
+    }
+
+    /// Judges a diverging conversation again, alone, under the rules that explain its last
+    /// divergence, until it conforms, diverges unexplained, or the chain limit is reached.
+    fn judge_again(
+        &self,
+        name: &ConversationName,
+        kept: &[(u64, u64, Item)],
+        first: &Divergence,
+    ) -> Vec<Further> {
+        let mut out = Vec::new();
+        let mut rules = self.core.opts.rules;
+        let mut last = first.clone();
+        for _ in 0..self.core.opts.chain_limit {
+            let Some(next) = explain::next_rules(&last, rules) else {
+                break;
+            };
+            let mut opts = self.core.opts.clone();
+            opts.rules = next;
+            opts.chain_limit = 0;
+            opts.explain_limit = 1;
+            opts.list_conforming = true;
+            let mut judge = Judge::new(opts);
+            for (line, at_ms, item) in kept {
+                let record = Record {
+                    conversation: name.clone(),
+                    at_ms: *at_ms,
+                    item: item.clone(),
+                };
+                judge.push(record, *line);
+            }
+            let (results, _) = judge.finish_at(self.max_seen_ms);
+            let Some(result) = results.into_iter().next() else {
+                break;
+            };
+            rules = next;
+            match result.verdict {
+                Verdict::Diverges(d) => {
+                    last = (*d).clone();
+                    out.push(Further {
+                        rules,
+                        verdict: Verdict::Diverges(d),
+                    });
+                }
+                other => {
+                    out.push(Further {
+                        rules,
+                        verdict: other,
+                    });
+                    break;
+                }
+            }
+        }
+        out
+    }
+}
+
+impl Core {
+    fn stimulus(
+        &mut self,
+        id: u64,
+        conv: &mut Conv,
+        input: Input,
+        now: u64,
+        at_ms: u64,
+        line: u64,
+    ) {
+        self.settle(id, conv, at_ms, line);
         Self::flush_group(conv, &mut self.summary);
         conv.group_line = line;
         if !conv.started {
@@ -680,20 +865,29 @@ impl Judge {
                 line,
             });
         }
-        self.out.clear();
-        let result = self.engine.apply_into(id, input, now, &mut self.out);
-        let published = std::mem::take(&mut self.out);
+        let mut published = std::mem::take(&mut self.out);
+        published.clear();
+        let result = match conv.handle {
+            Some(handle) => self.engine.apply_at(handle, input, now, &mut published),
+            None => {
+                let result = self.engine.apply_into(id, input, now, &mut published);
+                if result.is_ok() {
+                    conv.handle = self.engine.handle(id);
+                }
+                result
+            }
+        };
         let cause = Cause::Stimulus {
             line,
             at_ms: now,
             input,
         };
         for e in &published {
-            self.expect(e.conversation, &e.event, e.at_ms, cause);
+            self.expect(conv, &e.event, e.at_ms, cause);
         }
-        self.monitor_spec_step(id, &published, now);
+        self.monitor_spec_step(conv, &published, now);
+        self.closed_by(id, conv, &published, now);
         self.out = published;
-        let conv = self.convs.get_mut(&id).expect("created");
         match result {
             Ok(()) => {}
             Err(error) if judging => {
@@ -731,23 +925,33 @@ impl Judge {
                     rules: Vec::new(),
                     explained_by: Vec::new(),
                 };
-                self.decide(id, divergence);
+                self.decide(conv, divergence);
             }
             Err(_) => {}
         }
-        let conv = self.convs.get_mut(&id).expect("created");
-        if conv.closed_ms.is_none() && self.engine.handle(id).is_none() {
-            conv.closed_ms = Some(now);
+    }
+
+    /// Notes that the spec closed the conversation if `step` says so (TOPIC_STATE_CHANGED to
+    /// CLOSED, CONV-10, CONV-11): the engine has then dropped it, and the log has the
+    /// tolerance to show the rest of its events before it is judged.
+    fn closed_by(&mut self, id: u64, conv: &mut Conv, step: &[EngineEvent], at_ms: u64) {
+        let closed = step.iter().any(|e| {
+            e.event
+                == Published::TopicStateChanged {
+                    state: ConversationState::Closed,
+                }
+        });
+        if closed && conv.closed_ms.is_none() {
+            conv.closed_ms = Some(at_ms);
             self.closing
-                .push_back((now + self.opts.tolerance_ms, id, conv.instance));
+                .push_back((at_ms + self.opts.tolerance_ms, id, conv.instance));
         }
     }
 
-    fn observed(&mut self, id: u64, event: Published, at_ms: u64, line: u64) {
+    fn observed(&mut self, id: u64, conv: &mut Conv, event: Published, at_ms: u64, line: u64) {
         let tolerance = self.opts.tolerance_ms;
         let checked = self.opts.check.publishes(&event);
         self.logged[component_index(publisher(&event))] = true;
-        let conv = self.convs.get_mut(&id).expect("created");
         if conv.judging != Judging::Open {
             // The spec no longer follows it: the monitors read the log's own events.
             if conv.started {
@@ -804,22 +1008,19 @@ impl Judge {
                         rules: Vec::new(),
                         explained_by: Vec::new(),
                     };
-                    self.decide(id, divergence);
+                    self.decide(conv, divergence);
                     return;
                 }
             }
             None => conv.unexplained.push(Obs { event, at_ms, line }),
         }
-        self.settle(id, at_ms, line);
+        self.settle(id, conv, at_ms, line);
     }
 
     /// A published event of the spec, due at `due_ms`.
-    fn expect(&mut self, id: u64, event: &Published, due_ms: u64, cause: Cause) {
+    fn expect(&mut self, conv: &mut Conv, event: &Published, due_ms: u64, cause: Cause) {
         let tolerance = self.opts.tolerance_ms;
         let checked = self.opts.check.publishes(event);
-        let Some(conv) = self.convs.get_mut(&id) else {
-            return;
-        };
         if conv.judging != Judging::Open {
             return;
         }
@@ -862,7 +1063,7 @@ impl Judge {
                         rules: Vec::new(),
                         explained_by: Vec::new(),
                     };
-                    self.decide(id, divergence);
+                    self.decide(conv, divergence);
                 }
             }
             None => conv.expected.push(Expect {
@@ -876,9 +1077,8 @@ impl Judge {
 
     /// What time `now_ms` (a record of the conversation at `line`) settles: expectations
     /// past their window are missing, observations past theirs are extra.
-    fn settle(&mut self, id: u64, now_ms: u64, line: u64) {
+    fn settle(&mut self, id: u64, conv: &mut Conv, now_ms: u64, line: u64) {
         let tolerance = self.opts.tolerance_ms;
-        let conv = self.convs.get_mut(&id).expect("created");
         if conv.judging != Judging::Open {
             return;
         }
@@ -917,13 +1117,12 @@ impl Judge {
             ));
         }
         if let Some(d) = found {
-            self.decide(id, d);
+            self.decide(conv, d);
         }
     }
 
     /// Records the conversation's first divergence and stops following it.
-    fn decide(&mut self, id: u64, mut divergence: Divergence) {
-        let conv = self.convs.get_mut(&id).expect("created");
+    fn decide(&mut self, conv: &mut Conv, mut divergence: Divergence) {
         debug_assert_eq!(conv.judging, Judging::Open);
         conv.judging = Judging::Decided;
         let verdict = if self.opts.check == Suite::System || divergence.component == self.opts.check
@@ -970,10 +1169,7 @@ impl Judge {
     /// log (checked by value within the tolerance), so the monitors read the spec's steps:
     /// the log's order within the tolerance is not the platform's order (a late timer, a
     /// jittery bus), and a monitor fed that order would see breaches that never happened.
-    fn monitor_spec_step(&mut self, id: u64, step: &[EngineEvent], at_ms: u64) {
-        let Some(conv) = self.convs.get_mut(&id) else {
-            return;
-        };
+    fn monitor_spec_step(&mut self, conv: &mut Conv, step: &[EngineEvent], at_ms: u64) {
         if conv.judging != Judging::Open || !conv.started || step.is_empty() {
             return;
         }
@@ -1029,156 +1225,6 @@ impl Judge {
             }
         });
         conv.group.clear();
-    }
-
-    /// Judges a conversation and forgets it: the spec closed it (`end_ms` None: everything
-    /// it expected should have come), or the log ended (`end_ms`: what was due by then).
-    fn finalize(&mut self, id: u64, end_ms: Option<u64>) {
-        let settle_at = end_ms.unwrap_or(u64::MAX);
-        let closed = self.convs.get(&id).is_some_and(|c| c.closed_ms.is_some());
-        let line = self.convs.get(&id).map_or(0, |c| c.last_line);
-        self.settle(id, if closed { u64::MAX } else { settle_at }, line);
-        let mut conv = self.convs.remove(&id).expect("open");
-        if let ConversationName::Text(t) = &conv.name {
-            self.texts.remove(t);
-        }
-        Self::flush_group(&mut conv, &mut self.summary);
-        let mut verdict = match conv.verdict.take() {
-            Some(v) => v,
-            None if closed => Verdict::Conforms,
-            None => Verdict::Incomplete {
-                reason: format!(
-                    "the log ends at {} ms with the conversation open",
-                    self.max_seen_ms
-                ),
-                context: None,
-            },
-        };
-        if let (Verdict::Conforms, Some(first)) = (&verdict, conv.breaches.first()) {
-            verdict = Verdict::Diverges(Box::new(Divergence {
-                kind: Kind::Invariant,
-                at_ms: first.at_ms,
-                line: first.line,
-                component: Suite::Sla,
-                expected: None,
-                observed: None,
-                cause: format!("the events after line {}", first.line),
-                detail: format!("{}: {}", first.mission, first.what),
-                differences: Vec::new(),
-                rules: vec!["SLA-27".into(), "SLA-07".into(), "SLA-21".into()]
-                    .into_iter()
-                    .filter(|r: &String| match first.mission {
-                        m if m == cxspec_spec::monitors::Mission::OneLiveSlaPerSession.name() => {
-                            r == "SLA-27"
-                        }
-                        _ => r != "SLA-27",
-                    })
-                    .collect(),
-                explained_by: Vec::new(),
-            }));
-        }
-        let further = match (&verdict, conv.kept.take()) {
-            (Verdict::Diverges(d), Some(kept)) if d.kind != Kind::Invariant => {
-                self.judge_again(&conv.name, &kept, d)
-            }
-            _ => Vec::new(),
-        };
-        let s = &mut self.summary;
-        s.conversations += 1;
-        for f in &further {
-            match &f.verdict {
-                Verdict::Diverges(d) => {
-                    for e in &d.explained_by {
-                        *s.by_explanation.entry(e.key.clone()).or_default() += 1;
-                    }
-                }
-                Verdict::Conforms => *s.fits.entry(f.rules.label()).or_default() += 1,
-                Verdict::Incomplete { .. } => {}
-            }
-        }
-        match &verdict {
-            Verdict::Conforms => s.conforms += 1,
-            Verdict::Diverges(d) => {
-                s.diverges += 1;
-                *s.by_kind.entry(d.kind).or_default() += 1;
-                let prefix = self.opts.check.rule_prefix();
-                for rule in &d.rules {
-                    if prefix.is_none_or(|p| rule.starts_with(p)) {
-                        *s.by_rule.entry(rule.clone()).or_default() += 1;
-                    }
-                }
-                for e in &d.explained_by {
-                    *s.by_explanation.entry(e.key.clone()).or_default() += 1;
-                }
-            }
-            Verdict::Incomplete { .. } => s.incomplete += 1,
-        }
-        if self.opts.list_conforming || verdict != Verdict::Conforms {
-            self.results.push(ConversationResult {
-                name: conv.name,
-                first_line: conv.first_line,
-                last_line: conv.last_line,
-                records: conv.records,
-                verdict,
-                breaches: conv.breaches,
-                out_of_order: conv.out_of_order,
-                further,
-            });
-        }
-    }
-
-    /// Judges a diverging conversation again, alone, under the rules that explain its last
-    /// divergence, until it conforms, diverges unexplained, or the chain limit is reached.
-    fn judge_again(
-        &self,
-        name: &ConversationName,
-        kept: &[(u64, u64, Item)],
-        first: &Divergence,
-    ) -> Vec<Further> {
-        let mut out = Vec::new();
-        let mut rules = self.opts.rules;
-        let mut last = first.clone();
-        for _ in 0..self.opts.chain_limit {
-            let Some(next) = explain::next_rules(&last, rules) else {
-                break;
-            };
-            let mut opts = self.opts.clone();
-            opts.rules = next;
-            opts.chain_limit = 0;
-            opts.explain_limit = 1;
-            opts.list_conforming = true;
-            let mut judge = Judge::new(opts);
-            for (line, at_ms, item) in kept {
-                let record = Record {
-                    conversation: name.clone(),
-                    at_ms: *at_ms,
-                    item: item.clone(),
-                };
-                judge.push(record, *line);
-            }
-            let (results, _) = judge.finish_at(self.max_seen_ms);
-            let Some(result) = results.into_iter().next() else {
-                break;
-            };
-            rules = next;
-            match result.verdict {
-                Verdict::Diverges(d) => {
-                    last = (*d).clone();
-                    out.push(Further {
-                        rules,
-                        verdict: Verdict::Diverges(d),
-                    });
-                }
-                other => {
-                    out.push(Further {
-                        rules,
-                        verdict: other,
-                    });
-                    break;
-                }
-            }
-        }
-        out
     }
 }
 
