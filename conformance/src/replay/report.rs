@@ -371,6 +371,12 @@ pub fn junit(o: &Outcome, origin: &str) -> String {
             Verdict::Diverges(d) => {
                 let mut body = String::new();
                 divergence_lines(d, "", &mut body);
+                for f in &r.further {
+                    let _ = writeln!(body, "judged again under {}: {}", f.rules, f.verdict.name());
+                    if let Verdict::Diverges(d) = &f.verdict {
+                        divergence_lines(d, "  ", &mut body);
+                    }
+                }
                 for b in &r.breaches {
                     let _ = writeln!(
                         body,
