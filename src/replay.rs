@@ -6,6 +6,7 @@
 //! error (malformed log lines included: they are reported with file and line, and the run
 //! goes on to the end).
 
+use crate::conform::ReportFormat;
 use cxspec_conformance::output::{ready_to_write, write_atomic};
 use cxspec_conformance::replay::format::format_named;
 use cxspec_conformance::replay::judge::{
@@ -18,13 +19,6 @@ use cxspec_spec::{Config, Reading, Readings, RuleSet, Rules};
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-enum ReportFormat {
-    Human,
-    Json,
-    Junit,
-}
 
 #[derive(clap::Args)]
 pub struct ReplayArgs {

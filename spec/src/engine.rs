@@ -228,8 +228,9 @@ struct Slot {
 }
 
 /// Hashes a conversation ID with one multiply (Fibonacci hashing) instead of SipHash.
+/// Public for other tables keyed by conversation ID (`cxspec replay`'s).
 #[derive(Default)]
-struct IdHasher(u64);
+pub struct IdHasher(u64);
 
 impl Hasher for IdHasher {
     fn finish(&self) -> u64 {

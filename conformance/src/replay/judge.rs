@@ -34,11 +34,11 @@
 use super::explain::{self, Explanation, Step};
 use super::format::{ConversationName, Item, Record};
 use crate::suite::{input_owner, publisher, Suite};
-use cxspec_spec::engine::{Engine, EngineError, EngineEvent, Handle};
+use cxspec_spec::engine::{Engine, EngineError, EngineEvent, Handle, IdHasher};
 use cxspec_spec::monitors::{Breach, MissionMonitor};
 use cxspec_spec::{Config, ConversationState, Input, Published, Rules};
 use std::collections::{BTreeMap, BinaryHeap, HashMap, VecDeque};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::BuildHasherDefault;
 
 /// The default `--tolerance-ms`: a platform whose timer loop ticks once a second fires a
 /// timer up to a second after its deadline.
@@ -250,26 +250,9 @@ pub struct Summary {
     pub last_ms: u64,
 }
 
-/// Hashes a conversation ID with one multiply: IDs come from the log, not an adversary,
-/// and the table is looked up once per record.
-#[derive(Default)]
-struct MultiplyHasher(u64);
-
-impl Hasher for MultiplyHasher {
-    fn finish(&self) -> u64 {
-        self.0.rotate_left(26)
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u64(u64::from(b));
-        }
-    }
-    fn write_u64(&mut self, id: u64) {
-        self.0 = (self.0 ^ id).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-}
-
-type IdMap<V> = HashMap<u64, V, BuildHasherDefault<MultiplyHasher>>;
+/// Conversations by ID, hashed as the engine hashes them (one multiply: IDs come from the
+/// log, not from an adversary, and the table is looked up once per record).
+type IdMap<V> = HashMap<u64, V, BuildHasherDefault<IdHasher>>;
 
 /// Why the spec produced an expectation: a stimulus of the log, or a timer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
