@@ -6,6 +6,7 @@
 //! error (malformed log lines included: they are reported with file and line, and the run
 //! goes on to the end).
 
+use crate::check::Meter;
 use crate::conform::ReportFormat;
 use cxspec_conformance::output::{ready_to_write, write_atomic};
 use cxspec_conformance::replay::format::format_named;
@@ -146,6 +147,42 @@ fn open(log: &str) -> Result<(Box<dyn BufRead>, String), String> {
     ))
 }
 
+/// A progress line on stderr for long replays (in place on a terminal, else every 10 s),
+/// cleared when dropped, before the report is printed.
+struct Progress {
+    meter: Meter,
+    started: std::time::Instant,
+    last: std::time::Instant,
+}
+
+impl Progress {
+    fn new() -> Progress {
+        let now = std::time::Instant::now();
+        Progress {
+            meter: Meter::new(),
+            started: now,
+            last: now,
+        }
+    }
+
+    fn tick(&mut self, lines: u64, open: usize) {
+        if self.last.elapsed() >= self.meter.every() {
+            self.last = std::time::Instant::now();
+            let secs = self.started.elapsed().as_secs_f64();
+            self.meter.show_line(&format!(
+                "replay: {lines} lines, {open} conversations open, {:.0} lines/s, {secs:.0} s",
+                lines as f64 / secs
+            ));
+        }
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        self.meter.clear();
+    }
+}
+
 fn emit(text: &str, output: &Option<PathBuf>, last_lines: usize) -> Result<(), String> {
     match output {
         Some(path) => {
@@ -211,15 +248,34 @@ pub fn run(args: ReplayArgs) -> ExitCode {
                 ..opts.clone()
             })
             .collect();
-        let outcomes =
-            match replay::replay_many(reader, &origin, format.as_mut(), all, config_given) {
-                Ok(o) => o,
-                Err(e) => return input_error(format!("{origin}: {e}")),
-            };
+        let mut meter = Progress::new();
+        let outcomes = replay::replay_many(
+            reader,
+            &origin,
+            format.as_mut(),
+            all,
+            config_given,
+            &mut |lines, open| meter.tick(lines, open),
+        );
+        drop(meter);
+        let outcomes = match outcomes {
+            Ok(o) => o,
+            Err(e) => return input_error(format!("{origin}: {e}")),
+        };
         return fit_report(&outcomes, &origin, &args);
     }
-    let outcome = match replay::replay(reader, &origin, format.as_mut(), opts, config_given) {
-        Ok(o) => o,
+    let mut meter = Progress::new();
+    let outcome = replay::replay_many(
+        reader,
+        &origin,
+        format.as_mut(),
+        vec![opts],
+        config_given,
+        &mut |lines, open| meter.tick(lines, open),
+    );
+    drop(meter);
+    let outcome = match outcome {
+        Ok(mut o) => o.pop().expect("one replay"),
         Err(e) => return input_error(format!("{origin}: {e}")),
     };
     let text = match args.report {

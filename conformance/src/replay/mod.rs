@@ -154,18 +154,30 @@ pub fn replay(
     opts: Options,
     config_given: bool,
 ) -> std::io::Result<Outcome> {
-    let mut outcomes = replay_many(reader, origin, format, vec![opts], config_given)?;
+    let mut outcomes = replay_many(
+        reader,
+        origin,
+        format,
+        vec![opts],
+        config_given,
+        &mut |_, _| {},
+    )?;
     Ok(outcomes.pop().expect("one"))
 }
 
+/// How often (in lines) a replay reports its progress.
+pub const PROGRESS_EVERY_LINES: u64 = 1 << 16;
+
 /// Replays one log under several options at once (one pass over the input, which may be a
-/// pipe): the `--fit` mode's candidates.
+/// pipe): the `--fit` mode's candidates. `progress` is called every
+/// [`PROGRESS_EVERY_LINES`] lines with the lines read and the conversations open.
 pub fn replay_many(
     reader: impl BufRead,
     origin: &str,
     format: &mut dyn Format,
     mut options: Vec<Options>,
     config_given: bool,
+    progress: &mut dyn FnMut(u64, usize),
 ) -> std::io::Result<Vec<Outcome>> {
     let mut log = LogReader::new(reader, origin, format);
     let mut judges: Option<Vec<Judge>> = None;
@@ -197,6 +209,9 @@ pub fn replay_many(
                     judge.push(record.clone(), number);
                 }
                 last.push(record, number);
+                if number % PROGRESS_EVERY_LINES == 0 {
+                    progress(number, last.open_conversations());
+                }
             }
         }
     }
