@@ -12,7 +12,8 @@
 //! one whole replay of the log; `Throughput::Elements(records)` makes criterion print records
 //! per second. Timed by this thread's CPU time (`benches/support/clock.rs`;
 //! `CXSPEC_BENCH_CLOCK=wall` for wall time), since the machine is shared. At the end the
-//! peak resident set size of the process is printed (it includes the log's bytes).
+//! peak resident set size of the process is printed (it includes the log's bytes). The log
+//! is replayed as `cxspec replay FILE` replays a file: one that can be read again.
 //!
 //! Left out: reading from a file or a pipe (the log is in memory), the report's formatting,
 //! and logs with divergences.
@@ -24,7 +25,7 @@ use criterion::{BenchmarkId, Criterion, Throughput};
 use cxspec_conformance::replay::format::JsonLines;
 use cxspec_conformance::replay::judge::Options;
 use cxspec_conformance::replay::simulate::{write_log, SimulateOptions};
-use cxspec_conformance::replay::{replay, Outcome};
+use cxspec_conformance::replay::{replay_reopenable, Outcome};
 use cxspec_conformance::suite::Suite;
 use cxspec_spec::{RuleSet, Rules};
 
@@ -36,13 +37,27 @@ fn quick() -> bool {
     std::env::var_os("CXSPEC_BENCH_QUICK").is_some()
 }
 
+/// As `cxspec replay FILE` runs it: a log that can be read again (diverging conversations,
+/// none here, would be re-judged from a second reading).
 fn run(log: &[u8]) -> Outcome {
     let opts = Options::new(
         Suite::System,
         Rules::from(RuleSet::Specified),
         Default::default(),
     );
-    replay(BufReader::new(log), "bench", &mut JsonLines, opts, false).expect("in memory")
+    let reopen =
+        || -> std::io::Result<Box<dyn std::io::BufRead + '_>> { Ok(Box::new(BufReader::new(log))) };
+    replay_reopenable(
+        &reopen,
+        "bench",
+        &mut JsonLines,
+        vec![opts],
+        false,
+        &mut |_, _| {},
+    )
+    .expect("in memory")
+    .pop()
+    .expect("one replay")
 }
 
 fn peak_rss_mib() -> Option<u64> {

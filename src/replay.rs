@@ -9,7 +9,7 @@
 use crate::check::Meter;
 use crate::conform::ReportFormat;
 use cxspec_conformance::output::{ready_to_write, write_atomic};
-use cxspec_conformance::replay::format::format_named;
+use cxspec_conformance::replay::format::{format_named, Format};
 use cxspec_conformance::replay::judge::{
     Options, DEFAULT_CHAIN_LIMIT, DEFAULT_EXPLAIN_LIMIT, DEFAULT_TOLERANCE_MS,
 };
@@ -129,22 +129,47 @@ fn candidates(base: Rules) -> Vec<Rules> {
     all
 }
 
-fn open(log: &str) -> Result<(Box<dyn BufRead>, String), String> {
-    if log == "-" {
-        return Ok((
-            Box::new(BufReader::with_capacity(1 << 16, std::io::stdin())),
-            "<stdin>".into(),
-        ));
-    }
-    let path = std::path::Path::new(log);
-    if path.is_dir() {
-        return Err(format!("{log}: a directory, not a log file"));
-    }
-    let file = std::fs::File::open(path).map_err(|e| format!("{log}: {e}"))?;
-    Ok((
-        Box::new(BufReader::with_capacity(1 << 16, file)),
-        log.into(),
-    ))
+/// Replays the log named on the command line: stdin in one pass; a file through
+/// [`replay::replay_reopenable`], which reads it again for the conversations it re-judges.
+fn replay_log(
+    log: &str,
+    format: &mut dyn Format,
+    options: Vec<Options>,
+    config_given: bool,
+) -> Result<(Vec<Outcome>, String), String> {
+    let mut meter = Progress::new();
+    let mut progress = |lines, open| meter.tick(lines, open);
+    let result = if log == "-" {
+        let stdin = BufReader::with_capacity(1 << 16, std::io::stdin());
+        replay::replay_many(
+            stdin,
+            "<stdin>",
+            format,
+            options,
+            config_given,
+            &mut progress,
+        )
+        .map_err(|e| format!("<stdin>: {e}"))
+        .map(|o| (o, "<stdin>".to_string()))
+    } else {
+        let path = std::path::Path::new(log);
+        if path.is_dir() {
+            return Err(format!("{log}: a directory, not a log file"));
+        }
+        // Opened once here, so that a missing file is named before anything runs.
+        std::fs::File::open(path).map_err(|e| format!("{log}: {e}"))?;
+        let reopen = || -> std::io::Result<Box<dyn BufRead>> {
+            Ok(Box::new(BufReader::with_capacity(
+                1 << 16,
+                std::fs::File::open(path)?,
+            )))
+        };
+        replay::replay_reopenable(&reopen, log, format, options, config_given, &mut progress)
+            .map_err(|e| format!("{log}: {e}"))
+            .map(|o| (o, log.to_string()))
+    };
+    drop(meter);
+    result
 }
 
 /// A progress line on stderr for long replays (in place on a terminal, else every 10 s),
@@ -228,10 +253,6 @@ pub fn run(args: ReplayArgs) -> ExitCode {
         Ok(f) => f,
         Err(e) => return input_error(format!("--format {e}")),
     };
-    let (reader, origin) = match open(&args.log) {
-        Ok(x) => x,
-        Err(e) => return input_error(e),
-    };
     let config_given = config.is_some();
     let mut opts = Options::new(args.check, rules, config.unwrap_or_default());
     opts.tolerance_ms = args.tolerance_ms;
@@ -248,35 +269,14 @@ pub fn run(args: ReplayArgs) -> ExitCode {
                 ..opts.clone()
             })
             .collect();
-        let mut meter = Progress::new();
-        let outcomes = replay::replay_many(
-            reader,
-            &origin,
-            format.as_mut(),
-            all,
-            config_given,
-            &mut |lines, open| meter.tick(lines, open),
-        );
-        drop(meter);
-        let outcomes = match outcomes {
-            Ok(o) => o,
-            Err(e) => return input_error(format!("{origin}: {e}")),
+        return match replay_log(&args.log, format.as_mut(), all, config_given) {
+            Ok((outcomes, origin)) => fit_report(&outcomes, &origin, &args),
+            Err(e) => input_error(e),
         };
-        return fit_report(&outcomes, &origin, &args);
     }
-    let mut meter = Progress::new();
-    let outcome = replay::replay_many(
-        reader,
-        &origin,
-        format.as_mut(),
-        vec![opts],
-        config_given,
-        &mut |lines, open| meter.tick(lines, open),
-    );
-    drop(meter);
-    let outcome = match outcome {
-        Ok(mut o) => o.pop().expect("one replay"),
-        Err(e) => return input_error(format!("{origin}: {e}")),
+    let (outcome, origin) = match replay_log(&args.log, format.as_mut(), vec![opts], config_given) {
+        Ok((mut o, origin)) => (o.pop().expect("one replay"), origin),
+        Err(e) => return input_error(e),
     };
     let text = match args.report {
         ReportFormat::Human => report::human(&outcome, &origin),

@@ -637,3 +637,41 @@ fn the_shipped_example_report_is_what_replay_prints() {
         "regenerate with: cargo run -- replay conformance/examples/replay/platform.jsonl --check sla > conformance/examples/replay/platform.report.txt"
     );
 }
+
+#[test]
+fn a_file_and_the_same_log_on_stdin_give_the_same_report() {
+    // A file is read twice (the re-judged conversations' lines again); stdin once, keeping
+    // every open conversation's records: the two must agree.
+    let (code, log, err) = cxspec(
+        &[
+            "simulate-log",
+            "--conversations",
+            "100",
+            "--duration-s",
+            "900",
+            "--rules",
+            "as-implemented",
+            "--seed",
+            "3",
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    let path = std::env::temp_dir().join(format!("cxspec-replay-{}.jsonl", std::process::id()));
+    std::fs::write(&path, &log).unwrap();
+    let file = path.to_str().unwrap();
+    let (code_file, from_file, _) = cxspec(&["replay", file, "--report", "json"], None);
+    let (code_stdin, from_stdin, _) = cxspec(&["replay", "-", "--report", "json"], Some(&log));
+    let _ = std::fs::remove_file(&path);
+    assert_eq!((code_file, code_stdin), (1, 1));
+    let mut a: serde_json::Value = serde_json::from_str(&from_file).unwrap();
+    let mut b: serde_json::Value = serde_json::from_str(&from_stdin).unwrap();
+    a["log"] = serde_json::Value::Null;
+    b["log"] = serde_json::Value::Null;
+    assert!(
+        a["summary"]["explained_by"]["ATM-02"].as_u64().unwrap_or(0) > 0,
+        "{}",
+        a["summary"]
+    );
+    assert_eq!(a, b);
+}

@@ -68,6 +68,10 @@ pub struct Options {
     /// explain it, up to this many times, to find the divergences behind the first (0: off).
     /// The records of open conversations are kept for it while explanations are left.
     pub chain_limit: usize,
+    /// Re-judge after the whole log instead of keeping every open conversation's records:
+    /// the caller reads the log again for the conversations in [`Judge::take_chain_requests`]
+    /// (a file can be read twice; a pipe cannot).
+    pub defer_chain: bool,
 }
 
 impl Options {
@@ -80,6 +84,7 @@ impl Options {
             list_conforming: false,
             explain_limit: DEFAULT_EXPLAIN_LIMIT,
             chain_limit: DEFAULT_CHAIN_LIMIT,
+            defer_chain: false,
         }
     }
 }
@@ -378,6 +383,18 @@ pub struct Judge {
     buffer: ReorderBuffer,
     max_seen_ms: u64,
     results: Vec<ConversationResult>,
+    chain_requests: Vec<ChainRequest>,
+}
+
+/// A diverging conversation to judge again once the log has been read once more
+/// ([`Options::defer_chain`]): which records are its (name and line range) and its first
+/// divergence.
+#[derive(Clone, Debug)]
+pub struct ChainRequest {
+    pub name: ConversationName,
+    pub first_line: u64,
+    pub last_line: u64,
+    pub divergence: Divergence,
 }
 
 /// Everything of a replay but its conversations, so that a conversation borrowed from the
@@ -475,6 +492,7 @@ impl Judge {
             buffer: ReorderBuffer::default(),
             max_seen_ms: 0,
             results: Vec::new(),
+            chain_requests: Vec::new(),
         }
     }
 
@@ -532,9 +550,20 @@ impl Judge {
         self.finish_at(0)
     }
 
+    /// [`Judge::finish`], with the diverging conversations to judge again once the log is
+    /// read again (only with [`Options::defer_chain`]).
+    pub fn finish_with_requests(self) -> (Vec<ConversationResult>, Summary, Vec<ChainRequest>) {
+        self.finish_all(0)
+    }
+
     /// [`Judge::finish`] for a log that ends at `end_ms` or later (a conversation judged again
     /// alone ends where the whole log ends, not at its own last record).
-    pub fn finish_at(mut self, end_ms: u64) -> (Vec<ConversationResult>, Summary) {
+    pub fn finish_at(self, end_ms: u64) -> (Vec<ConversationResult>, Summary) {
+        let (results, summary, _) = self.finish_all(end_ms);
+        (results, summary)
+    }
+
+    fn finish_all(mut self, end_ms: u64) -> (Vec<ConversationResult>, Summary, Vec<ChainRequest>) {
         while let Some(p) = self.buffer.pop() {
             self.process(p);
         }
@@ -553,7 +582,7 @@ impl Judge {
         }
         let mut results = self.results;
         results.sort_by_key(|r| r.first_line);
-        (results, self.core.summary)
+        (results, self.core.summary, self.chain_requests)
     }
 
     fn process(&mut self, p: Pending) {
@@ -652,6 +681,7 @@ impl Judge {
             breaches: Vec::new(),
             out_of_order: None,
             kept: (self.core.opts.chain_limit > 0
+                && !self.core.opts.defer_chain
                 && self.core.summary.explain_tried < self.core.opts.explain_limit)
                 .then(Vec::new),
         };
@@ -721,23 +751,27 @@ impl Judge {
         }
         let further = match (&verdict, conv.kept.take()) {
             (Verdict::Diverges(d), Some(kept)) if d.kind != Kind::Invariant => {
-                self.judge_again(&conv.name, &kept, d)
+                judge_again(&self.core.opts, self.max_seen_ms, &conv.name, &kept, d)
+            }
+            (Verdict::Diverges(d), None)
+                if self.core.opts.defer_chain
+                    && self.core.opts.chain_limit > 0
+                    && d.kind != Kind::Invariant
+                    && !d.explained_by.is_empty() =>
+            {
+                self.chain_requests.push(ChainRequest {
+                    name: conv.name.clone(),
+                    first_line: conv.first_line,
+                    last_line: conv.last_line,
+                    divergence: (**d).clone(),
+                });
+                Vec::new()
             }
             _ => Vec::new(),
         };
         let s = &mut self.core.summary;
         s.conversations += 1;
-        for f in &further {
-            match &f.verdict {
-                Verdict::Diverges(d) => {
-                    for e in &d.explained_by {
-                        *s.by_explanation.entry(e.key.clone()).or_default() += 1;
-                    }
-                }
-                Verdict::Conforms => *s.fits.entry(f.rules.label()).or_default() += 1,
-                Verdict::Incomplete { .. } => {}
-            }
-        }
+        count_further(s, &further);
         match &verdict {
             Verdict::Conforms => s.conforms += 1,
             Verdict::Diverges(d) => {
@@ -767,60 +801,6 @@ impl Judge {
                 further,
             });
         }
-    }
-
-    /// Judges a diverging conversation again, alone, under the rules that explain its last
-    /// divergence, until it conforms, diverges unexplained, or the chain limit is reached.
-    fn judge_again(
-        &self,
-        name: &ConversationName,
-        kept: &[(u64, u64, Item)],
-        first: &Divergence,
-    ) -> Vec<Further> {
-        let mut out = Vec::new();
-        let mut rules = self.core.opts.rules;
-        let mut last = first.clone();
-        for _ in 0..self.core.opts.chain_limit {
-            let Some(next) = explain::next_rules(&last, rules) else {
-                break;
-            };
-            let mut opts = self.core.opts.clone();
-            opts.rules = next;
-            opts.chain_limit = 0;
-            opts.explain_limit = 1;
-            opts.list_conforming = true;
-            let mut judge = Judge::new(opts);
-            for (line, at_ms, item) in kept {
-                let record = Record {
-                    conversation: name.clone(),
-                    at_ms: *at_ms,
-                    item: item.clone(),
-                };
-                judge.push(record, *line);
-            }
-            let (results, _) = judge.finish_at(self.max_seen_ms);
-            let Some(result) = results.into_iter().next() else {
-                break;
-            };
-            rules = next;
-            match result.verdict {
-                Verdict::Diverges(d) => {
-                    last = (*d).clone();
-                    out.push(Further {
-                        rules,
-                        verdict: Verdict::Diverges(d),
-                    });
-                }
-                other => {
-                    out.push(Further {
-                        rules,
-                        verdict: other,
-                    });
-                    break;
-                }
-            }
-        }
-        out
     }
 }
 
@@ -1208,6 +1188,98 @@ impl Core {
             }
         });
         conv.group.clear();
+    }
+}
+
+/// Counts what judging a conversation again found: the explanations of its further
+/// divergences, and the rules under which it conforms as a whole.
+fn count_further(s: &mut Summary, further: &[Further]) {
+    for f in further {
+        match &f.verdict {
+            Verdict::Diverges(d) => {
+                for e in &d.explained_by {
+                    *s.by_explanation.entry(e.key.clone()).or_default() += 1;
+                }
+            }
+            Verdict::Conforms => *s.fits.entry(f.rules.label()).or_default() += 1,
+            Verdict::Incomplete { .. } => {}
+        }
+    }
+}
+
+/// Judges a diverging conversation again, alone, on its records `kept`, under the rules that
+/// explain its last divergence, until it conforms, diverges unexplained, or the chain limit
+/// is reached. `end_ms`: where the whole log ends.
+pub fn judge_again(
+    base: &Options,
+    end_ms: u64,
+    name: &ConversationName,
+    kept: &[(u64, u64, Item)],
+    first: &Divergence,
+) -> Vec<Further> {
+    let mut out = Vec::new();
+    let mut rules = base.rules;
+    let mut last = first.clone();
+    for _ in 0..base.chain_limit {
+        let Some(next) = explain::next_rules(&last, rules) else {
+            break;
+        };
+        let mut opts = base.clone();
+        opts.rules = next;
+        opts.chain_limit = 0;
+        opts.defer_chain = false;
+        opts.explain_limit = 1;
+        opts.list_conforming = true;
+        let mut judge = Judge::new(opts);
+        for (line, at_ms, item) in kept {
+            let record = Record {
+                conversation: name.clone(),
+                at_ms: *at_ms,
+                item: item.clone(),
+            };
+            judge.push(record, *line);
+        }
+        let (results, _) = judge.finish_at(end_ms);
+        let Some(result) = results.into_iter().next() else {
+            break;
+        };
+        rules = next;
+        match result.verdict {
+            Verdict::Diverges(d) => {
+                last = (*d).clone();
+                out.push(Further {
+                    rules,
+                    verdict: Verdict::Diverges(d),
+                });
+            }
+            other => {
+                out.push(Further {
+                    rules,
+                    verdict: other,
+                });
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// Puts what judging again found (one list per request, in the requests' order) into the
+/// results and the summary of a finished replay.
+pub fn complete_chains(
+    results: &mut [ConversationResult],
+    summary: &mut Summary,
+    requests: &[ChainRequest],
+    further: Vec<Vec<Further>>,
+) {
+    for (request, further) in requests.iter().zip(further) {
+        count_further(summary, &further);
+        if let Some(r) = results
+            .iter_mut()
+            .find(|r| r.first_line == request.first_line && r.name == request.name)
+        {
+            r.further = further;
+        }
     }
 }
 

@@ -168,6 +168,9 @@ pub fn replay(
 /// How often (in lines) a replay reports its progress.
 pub const PROGRESS_EVERY_LINES: u64 = 1 << 16;
 
+/// A log that can be opened again from its start (a file, bytes in memory).
+pub type Reopen<'a> = &'a dyn Fn() -> std::io::Result<Box<dyn BufRead + 'a>>;
+
 /// Replays one log under several options at once (one pass over the input, which may be a
 /// pipe): the `--fit` mode's candidates. `progress` is called every
 /// [`PROGRESS_EVERY_LINES`] lines with the lines read and the conversations open.
@@ -175,10 +178,57 @@ pub fn replay_many(
     reader: impl BufRead,
     origin: &str,
     format: &mut dyn Format,
-    mut options: Vec<Options>,
+    options: Vec<Options>,
     config_given: bool,
     progress: &mut dyn FnMut(u64, usize),
 ) -> std::io::Result<Vec<Outcome>> {
+    replay_inner(
+        reader,
+        origin,
+        format,
+        options,
+        config_given,
+        progress,
+        None,
+    )
+}
+
+/// [`replay_many`] on a log that can be read twice: diverging conversations are judged
+/// again (`Options::chain_limit`) from a second reading of their lines, instead of keeping
+/// the records of every open conversation through the first (half the memory, and 14% of
+/// the time at 100k conversations; BENCHMARKS.md, issue 13).
+pub fn replay_reopenable(
+    reopen: Reopen,
+    origin: &str,
+    format: &mut dyn Format,
+    options: Vec<Options>,
+    config_given: bool,
+    progress: &mut dyn FnMut(u64, usize),
+) -> std::io::Result<Vec<Outcome>> {
+    let reader = reopen()?;
+    replay_inner(
+        reader,
+        origin,
+        format,
+        options,
+        config_given,
+        progress,
+        Some(reopen),
+    )
+}
+
+fn replay_inner(
+    reader: impl BufRead,
+    origin: &str,
+    format: &mut dyn Format,
+    mut options: Vec<Options>,
+    config_given: bool,
+    progress: &mut dyn FnMut(u64, usize),
+    reopen: Option<Reopen>,
+) -> std::io::Result<Vec<Outcome>> {
+    for o in &mut options {
+        o.defer_chain = reopen.is_some();
+    }
     let mut log = LogReader::new(reader, origin, format);
     let mut judges: Option<Vec<Judge>> = None;
     let mut config = if config_given {
@@ -217,22 +267,67 @@ pub fn replay_many(
     }
     let judges =
         judges.unwrap_or_else(|| options.iter().cloned().map(Judge::new).collect::<Vec<_>>());
-    Ok(judges
-        .into_iter()
-        .map(|judge| {
-            let options = judge.options().clone();
-            let (results, summary) = judge.finish();
-            Outcome {
-                results,
-                summary,
-                malformed: log.malformed.clone(),
-                malformed_count: log.malformed_count,
-                lines: log.line,
-                config,
-                options,
+    let (malformed, malformed_count, lines) = (log.malformed, log.malformed_count, log.line);
+    let mut outcomes = Vec::new();
+    for judge in judges {
+        let options = judge.options().clone();
+        let (mut results, mut summary, requests) = judge.finish_with_requests();
+        if let (Some(reopen), false) = (reopen, requests.is_empty()) {
+            let kept = read_again(reopen()?, format, &requests)?;
+            let further = requests
+                .iter()
+                .zip(&kept)
+                .map(|(r, kept)| {
+                    judge::judge_again(&options, summary.last_ms, &r.name, kept, &r.divergence)
+                })
+                .collect();
+            judge::complete_chains(&mut results, &mut summary, &requests, further);
+        }
+        outcomes.push(Outcome {
+            results,
+            summary,
+            malformed: malformed.clone(),
+            malformed_count,
+            lines,
+            config,
+            options,
+        });
+    }
+    Ok(outcomes)
+}
+
+/// The records of each requested conversation (its name, within its lines), from a second
+/// reading of the log. Lines that did not read the first time are skipped silently: they
+/// were reported then.
+fn read_again(
+    reader: impl BufRead,
+    format: &mut dyn Format,
+    requests: &[judge::ChainRequest],
+) -> std::io::Result<Vec<Vec<(u64, u64, format::Item)>>> {
+    let mut wanted: std::collections::HashMap<&format::ConversationName, Vec<usize>> =
+        std::collections::HashMap::new();
+    for (i, r) in requests.iter().enumerate() {
+        wanted.entry(&r.name).or_default().push(i);
+    }
+    let mut kept = vec![Vec::new(); requests.len()];
+    let mut log = LogReader::new(reader, "", format);
+    let last = requests.iter().map(|r| r.last_line).max().unwrap_or(0);
+    while let Some((line, number)) = log.next_line()? {
+        if number > last {
+            break;
+        }
+        let Line::Record(record) = line else { continue };
+        let Some(indices) = wanted.get(&record.conversation) else {
+            continue;
+        };
+        for &i in indices {
+            let r = &requests[i];
+            if (r.first_line..=r.last_line).contains(&number) {
+                kept[i].push((number, record.at_ms, record.item.clone()));
             }
-        })
-        .collect())
+        }
+    }
+    Ok(kept)
 }
 
 /// Exit code of a replay: 2 when lines were malformed (the log is not what it should be,
