@@ -69,7 +69,7 @@ pub struct Options {
     /// The records of open conversations are kept for it while explanations are left.
     pub chain_limit: usize,
     /// Re-judge after the whole log instead of keeping every open conversation's records:
-    /// the caller reads the log again for the conversations in [`Judge::take_chain_requests`]
+    /// the caller reads the log again for the conversations in [`Judge::finish_with_requests`]
     /// (a file can be read twice; a pipe cannot).
     pub defer_chain: bool,
 }
