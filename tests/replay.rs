@@ -675,3 +675,43 @@ fn a_file_and_the_same_log_on_stdin_give_the_same_report() {
     );
     assert_eq!(a, b);
 }
+
+#[test]
+fn a_conversation_that_follows_its_rules_can_still_break_a_mission_invariant() {
+    // The shipped as-implemented log replayed under as-implemented: conversation 4 follows
+    // those rules, whose DEV-02 restarts a running agent SLA with AGENT_SLA_STARTED
+    // (RESET_AGENT_SLA at 172,177 ms, line 129; the customer's message at 176,831 ms, line 131,
+    // then AGENT_SLA_STARTED, line 133): a second live agent SLA, which "at most one live SLA
+    // per session" forbids.
+    let (code, json, _) = cxspec(
+        &[
+            "replay",
+            "conformance/examples/replay/platform.jsonl",
+            "--check",
+            "sla",
+            "--rules",
+            "as-implemented",
+            "--report",
+            "json",
+        ],
+        None,
+    );
+    assert_eq!(code, 1);
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let four = report["conversations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["conversation"] == 4)
+        .expect("conversation 4 is listed");
+    assert_eq!(four["verdict"], "diverges");
+    assert_eq!(four["divergence"]["kind"], "invariant");
+    assert_eq!(
+        four["breaches"][0]["invariant"],
+        "at most one live SLA per session"
+    );
+    assert_eq!(
+        four["breaches"][0]["what"],
+        "AGENT_SLA_STARTED while the agent SLA is live"
+    );
+}

@@ -726,7 +726,11 @@ impl Judge {
                 context: None,
             },
         };
-        if let (Verdict::Conforms, Some(first)) = (&verdict, conv.breaches.first()) {
+        // A broken mission invariant is a violation whatever the spec could follow: it turns
+        // a conforming or incomplete conversation into a diverging one.
+        if let (Verdict::Conforms | Verdict::Incomplete { .. }, Some(first)) =
+            (&verdict, conv.breaches.first())
+        {
             verdict = Verdict::Diverges(Box::new(Divergence {
                 kind: Kind::Invariant,
                 at_ms: first.at_ms,
