@@ -14,9 +14,15 @@
 //! (`spec/src/monitors.rs`) look at it, since the spec no longer knows its state.
 //!
 //! `--check` names the component under test (`suite.rs`): its events are held to all of the
-//! above. The other components' events are context: they may be left out of a log, but where
-//! present they must agree with the spec, or the spec's picture of the conversation is wrong
-//! and the component under test cannot be judged past that point (verdict incomplete).
+//! above. The other components' events are context: a component's events may be left out of
+//! a log altogether, but once the log holds any, they must be there and agree with the spec,
+//! or the spec's picture of the conversation is wrong and the component under test cannot be
+//! judged past that point (verdict incomplete). While the spec follows a conversation, the
+//! mission monitors read its steps; a breach makes any conversation diverge.
+//!
+//! A divergence is explained (`explain.rs`) and the conversation judged again under the
+//! rules that explain it ([`judge_again`]), from its kept records or, for a log that can be
+//! read twice, from a second reading ([`Options::defer_chain`]).
 //!
 //! Records are released to the engine in time order through a reorder buffer as wide as the
 //! tolerance, so that conversations interleaved slightly out of order are normal. A record
@@ -25,6 +31,9 @@
 //! (it is never fatal to the run; if the spec's window for it has closed, its conversation
 //! shows the divergence that causes); one older than the engine's clock is applied at the
 //! clock's time.
+//!
+//! Layout: [`Judge`] holds the conversations and the reorder buffer; everything else is a
+//! `Core` that works on one borrowed conversation, so a record costs one table lookup.
 //!
 //! Left out: a stimulus within the tolerance after a deadline is taken in the spec's order
 //! (timer first), whatever order the platform took; IDs of tasks, sessions and agents are
@@ -66,7 +75,8 @@ pub struct Options {
     pub explain_limit: u64,
     /// After an explained divergence, judge the conversation again under the rules that
     /// explain it, up to this many times, to find the divergences behind the first (0: off).
-    /// The records of open conversations are kept for it while explanations are left.
+    /// Without `defer_chain`, the records of open conversations are kept for it while
+    /// explanations are left.
     pub chain_limit: usize,
     /// Re-judge after the whole log instead of keeping every open conversation's records:
     /// the caller reads the log again for the conversations in [`Judge::finish_with_requests`]
