@@ -139,24 +139,14 @@ fn replay_log(
 ) -> Result<(Vec<Outcome>, String), String> {
     let mut meter = Progress::new();
     let mut progress = |lines, open| meter.tick(lines, open);
-    let result = if log == "-" {
-        let stdin = BufReader::with_capacity(1 << 16, std::io::stdin());
-        replay::replay_many(
-            stdin,
-            "<stdin>",
-            format,
-            options,
-            config_given,
-            &mut progress,
-        )
-        .map_err(|e| format!("<stdin>: {e}"))
-        .map(|o| (o, "<stdin>".to_string()))
-    } else {
-        let path = std::path::Path::new(log);
-        if path.is_dir() {
-            return Err(format!("{log}: a directory, not a log file"));
-        }
-        // Opened once here, so that a missing file is named before anything runs.
+    let path = std::path::Path::new(log);
+    // Only a regular file is read twice: a FIFO or a device would block or give other lines.
+    let regular = log != "-" && std::fs::metadata(path).is_ok_and(|m| m.is_file());
+    if path.is_dir() {
+        return Err(format!("{log}: a directory, not a log file"));
+    }
+    let result = if regular {
+        // Opened once here, so that an unreadable file is named before anything runs.
         std::fs::File::open(path).map_err(|e| format!("{log}: {e}"))?;
         let reopen = || -> std::io::Result<Box<dyn BufRead>> {
             Ok(Box::new(BufReader::with_capacity(
@@ -167,6 +157,19 @@ fn replay_log(
         replay::replay_reopenable(&reopen, log, format, options, config_given, &mut progress)
             .map_err(|e| format!("{log}: {e}"))
             .map(|o| (o, log.to_string()))
+    } else {
+        let (reader, origin): (Box<dyn BufRead>, &str) = if log == "-" {
+            (
+                Box::new(BufReader::with_capacity(1 << 16, std::io::stdin())),
+                "<stdin>",
+            )
+        } else {
+            let file = std::fs::File::open(path).map_err(|e| format!("{log}: {e}"))?;
+            (Box::new(BufReader::with_capacity(1 << 16, file)), log)
+        };
+        replay::replay_many(reader, origin, format, options, config_given, &mut progress)
+            .map_err(|e| format!("{origin}: {e}"))
+            .map(|o| (o, origin.to_string()))
     };
     drop(meter);
     result
