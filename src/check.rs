@@ -20,6 +20,7 @@ use cxspec_conformance::output::write_atomic;
 use cxspec_model::bounds::{parse_sessions, Bounds, Preset};
 use cxspec_model::properties;
 use cxspec_model::run::{self, Progress, Report, RunOptions, Verdict};
+use cxspec_model::sequence::Sequence;
 use cxspec_model::stateright::Expectation;
 use cxspec_model::trace;
 use cxspec_model::CxModel;
@@ -74,19 +75,26 @@ pub fn shard_of<T>(items: Vec<T>, shard: Option<(usize, usize)>) -> Vec<T> {
 }
 
 /// Which sub-configurations a run covers: a preset, then size flags on each of them.
+/// The rules a run takes: a rule set and readings on top (also `cxspec diagram`'s).
 #[derive(clap::Args, Clone, Debug)]
-pub struct Selection {
+pub struct RuleChoice {
     /// Rule set: specified, documented or as-implemented.
     #[arg(long, default_value = "specified")]
-    rules: RuleSet,
+    pub rules: RuleSet,
     /// A reading chosen on top of the rule set, e.g. `R-03=agent-sla-started` (repeatable;
     /// the catalogue is spec/RULES.md, "Readings").
     #[arg(long = "reading", value_name = "R-nn=ALTERNATIVE")]
-    readings: Vec<String>,
+    pub readings: Vec<String>,
     /// A YAML file of readings (`R-03: agent-sla-started`, one per line), applied before
     /// any --reading.
     #[arg(long, value_name = "FILE")]
-    readings_file: Option<PathBuf>,
+    pub readings_file: Option<PathBuf>,
+}
+
+#[derive(clap::Args, Clone, Debug)]
+pub struct Selection {
+    #[command(flatten)]
+    choice: RuleChoice,
     /// Preset: `ci` (seconds, for every CI run) or `default` (the shapes of every seed
     /// scenario, within two minutes).
     #[arg(long, default_value = "default")]
@@ -109,9 +117,16 @@ pub struct Selection {
     /// Wrap-up: on, off, or both (default: the preset's).
     #[arg(long, value_parser = ["on", "off", "both"])]
     wrap_up: Option<String>,
-    /// Routing mode: push, pull, or both (default: the preset's).
-    #[arg(long, value_parser = ["push", "pull", "both"])]
+    /// Routing mode: push, pull, or both (default: the preset's); `mixed`: PUSH, with every
+    /// second chat's channel routing PULL (routing mode per channel).
+    #[arg(long, value_parser = ["push", "pull", "both", "mixed"])]
     routing: Option<String>,
+    /// Also offer REQUEST_AGENT with direction OUTBOUND: on or off (default: the preset's).
+    #[arg(long, value_parser = ["on", "off"])]
+    outbound: Option<String>,
+    /// The agent SLA: on, or off (`agent_sla_ms: null`, SLA-29) (default: the preset's).
+    #[arg(long, value_parser = ["on", "off"])]
+    agent_sla: Option<String>,
 }
 
 #[derive(clap::Args)]
@@ -181,8 +196,26 @@ pub struct ExploreArgs {
 }
 
 impl Selection {
+    /// A selection of a preset with the given rules, readings and routing modes, every
+    /// size the preset's (`cxspec diagram` uses it with its own defaults).
+    pub fn of_preset(choice: RuleChoice, config: String, routing: Option<String>) -> Selection {
+        Selection {
+            choice,
+            config,
+            sessions: None,
+            agents: None,
+            messages: None,
+            tasks: None,
+            thresholds: None,
+            wrap_up: None,
+            routing,
+            outbound: None,
+            agent_sla: None,
+        }
+    }
+
     /// The sub-configurations, in preset order, without duplicates.
-    fn sub_configs(&self) -> Result<Vec<Bounds>, String> {
+    pub fn sub_configs(&self) -> Result<Vec<Bounds>, String> {
         let preset = Preset::named(&self.config).ok_or_else(|| {
             format!(
                 "unknown configuration `{}` (expected one of: {})",
@@ -197,7 +230,7 @@ impl Selection {
             _ => vec![false, true],
         });
         let routing: Option<Vec<RoutingMode>> = self.routing.as_deref().map(|r| match r {
-            "push" => vec![RoutingMode::Push],
+            "push" | "mixed" => vec![RoutingMode::Push],
             "pull" => vec![RoutingMode::Pull],
             _ => vec![RoutingMode::Push, RoutingMode::Pull],
         });
@@ -225,6 +258,15 @@ impl Selection {
                     }
                     b.routing = r;
                     b.wrap_up = w;
+                    if let Some(routing) = self.routing.as_deref() {
+                        b.alphabet.mixed_routing = routing == "mixed";
+                    }
+                    if let Some(outbound) = self.outbound.as_deref() {
+                        b.alphabet.outbound = outbound == "on";
+                    }
+                    if let Some(agent_sla) = self.agent_sla.as_deref() {
+                        b.alphabet.no_agent_sla = agent_sla == "off";
+                    }
                     b.validate()?;
                     if !subs.contains(&b) {
                         subs.push(b);
@@ -240,12 +282,12 @@ impl Selection {
     /// The readings of `--readings-file` and `--reading`, in that order.
     pub fn readings(&self) -> Result<Readings, String> {
         let mut readings = Readings::NONE;
-        if let Some(path) = &self.readings_file {
+        if let Some(path) = &self.choice.readings_file {
             let origin = path.display().to_string();
             let text = std::fs::read_to_string(path).map_err(|e| format!("{origin}: {e}"))?;
             readings = Readings::from_yaml(&text, &origin).map_err(|e| e.to_string())?;
         }
-        for text in &self.readings {
+        for text in &self.choice.readings {
             readings = readings
                 .parse_one(text)
                 .map_err(|e| format!("--reading {e}"))?;
@@ -270,7 +312,7 @@ pub fn run(args: CheckArgs) -> ExitCode {
         }
     };
     let subs = shard_of(subs, args.shard);
-    let rules = args.selection.rules;
+    let rules = args.selection.choice.rules;
     if args.list {
         list(&subs);
         return ExitCode::SUCCESS;
@@ -390,10 +432,10 @@ pub fn explore(args: ExploreArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let model = CxModel::new(bounds.clone(), args.selection.rules).with_readings(readings);
+    let model = CxModel::new(bounds.clone(), args.selection.choice.rules).with_readings(readings);
     eprintln!(
         "cxspec explore: rules {}, {bounds}; serving on http://{} (Ctrl-C stops)",
-        args.selection.rules, args.addr
+        args.selection.choice.rules, args.addr
     );
     match run::explore(model, &args.addr) {
         Ok(()) => ExitCode::SUCCESS,
@@ -805,13 +847,15 @@ fn print_counterexample(
     let written = std::fs::create_dir_all(dir)
         .map_err(|e| format!("cannot create {}: {e}", dir.display()))
         .and_then(|()| write_atomic(&file, text.as_bytes()).map_err(|e| e.to_string()));
+    let written = written.and_then(|()| write_sequence(&scenario, name, dir, &scenario_name));
     match written {
-        Ok(()) => {
+        Ok(drawn) => {
             println!(
                 "     written to {} (replay: cxspec simulate {})",
                 file.display(),
                 file.display()
             );
+            println!("     sequence diagram: {drawn}");
             true
         }
         Err(e) => {
@@ -819,6 +863,25 @@ fn print_counterexample(
             false
         }
     }
+}
+
+/// Writes the counterexample's sequence diagram next to its scenario, as Mermaid and SVG,
+/// the violated property marked on the last step; returns the files written.
+fn write_sequence(
+    scenario: &cxspec_spec::scenarios::Scenario,
+    property: &str,
+    dir: &Path,
+    stem: &str,
+) -> Result<String, String> {
+    let (_, results) = scenario
+        .run()
+        .map_err(|e| format!("the counterexample does not replay: {e}"))?;
+    let drawn = Sequence::of_results(&scenario.title, &results, vec![property.to_string()]);
+    let mermaid = dir.join(format!("{stem}.sequence.mmd"));
+    let svg = dir.join(format!("{stem}.sequence.svg"));
+    write_atomic(&mermaid, drawn.mermaid().as_bytes()).map_err(|e| e.to_string())?;
+    write_atomic(&svg, drawn.svg().as_bytes()).map_err(|e| e.to_string())?;
+    Ok(format!("{}, {}", mermaid.display(), svg.display()))
 }
 
 /// Runs the checker, turning a panic into an error message: stateright panics when it

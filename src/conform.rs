@@ -54,6 +54,11 @@ enum VectorsCommand {
         /// (repeatable; spec/RULES.md, "Readings"). Use another --out than the committed set.
         #[arg(long = "reading", value_name = "R-nn=ALTERNATIVE")]
         readings: Vec<String>,
+        /// Write the set whose durations and threshold instants are whole seconds (for
+        /// implementations configured in seconds; FORMAT.md, "Precision"). Needs another
+        /// --out than the committed set.
+        #[arg(long)]
+        whole_seconds: bool,
     },
     /// Regenerate in memory and compare with the committed vectors; exit 1 on any difference.
     Check {
@@ -168,7 +173,20 @@ pub fn vectors(args: VectorsArgs) -> ExitCode {
             out,
             force,
             readings,
-        } => generate_into(&out, force, &readings),
+            whole_seconds,
+        } => {
+            if whole_seconds && out == Path::new(VECTORS) {
+                return kit_error(format!(
+                    "--whole-seconds writes another set than the committed one in {VECTORS}: give --out DIR"
+                ));
+            }
+            let precision = if whole_seconds {
+                cxspec_conformance::generate::Precision::WholeSeconds
+            } else {
+                cxspec_conformance::generate::Precision::Milliseconds
+            };
+            generate_into(&out, force, &readings, precision)
+        }
         VectorsCommand::Check { dir } => check(&dir),
         VectorsCommand::Coverage { dir, exemptions } => coverage(&dir, &exemptions),
         VectorsCommand::Mutate {
@@ -279,7 +297,12 @@ fn some_paths(out: &Path, paths: &[PathBuf]) -> String {
 /// holds anything else is refused before a byte is written (unless `--force`, which
 /// writes beside those files and leaves them), and a file of ours that cannot be
 /// removed is an error, since a stale vector left in place would still be run.
-fn generate_into(out: &Path, force: bool, readings: &[String]) -> ExitCode {
+fn generate_into(
+    out: &Path,
+    force: bool,
+    readings: &[String],
+    precision: cxspec_conformance::generate::Precision,
+) -> ExitCode {
     let mut chosen = cxspec_spec::Readings::NONE;
     for text in readings {
         chosen = match chosen.parse_one(text) {
@@ -287,7 +310,7 @@ fn generate_into(out: &Path, force: bool, readings: &[String]) -> ExitCode {
             Err(e) => return kit_error(format!("--reading {e}")),
         };
     }
-    let mut generated = generate();
+    let mut generated = cxspec_conformance::generate::generate_with(precision);
     if !chosen.is_empty() {
         let mut derived = Vec::with_capacity(generated.vectors.len());
         for v in &generated.vectors {

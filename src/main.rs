@@ -9,6 +9,8 @@ use std::process::ExitCode;
 
 mod check;
 mod conform;
+mod diagram;
+mod generated;
 mod readings;
 mod replay;
 mod simulate;
@@ -36,6 +38,10 @@ enum Command {
     Vectors(conform::VectorsArgs),
     /// Run conformance vectors against the reference or an adapter.
     Conform(conform::ConformArgs),
+    /// State diagrams of the task, media, conversation and SLA machines, from the model
+    /// (under another rule set or a reading, [+] marks a transition only it takes, [-] one
+    /// only `specified` takes, [~] one taken with other rules).
+    Diagram(diagram::DiagramArgs),
     /// The readings of the sources (open points with alternatives) and their model-checked matrix.
     Readings(readings::ReadingsArgs),
     /// Check a recorded event log of a running platform against the spec, per conversation.
@@ -61,6 +67,7 @@ fn main() -> ExitCode {
         Command::Vectors(args) => conform::vectors(args),
         Command::Conform(args) => conform::run(args),
         Command::Readings(args) => readings::run(args),
+        Command::Diagram(args) => diagram::run(args),
         Command::Replay(args) => replay::run(args),
         Command::SimulateLog(args) => replay::simulate_log(args),
     }

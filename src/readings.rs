@@ -4,7 +4,7 @@
 //! `--write` regenerates it there and `--check` fails when it is stale, as
 //! `vectors check` does for the vectors.
 
-use cxspec_conformance::output::write_atomic;
+use crate::generated::{self, Block};
 use cxspec_model::run::{check_all, RunOptions, Verdict};
 use cxspec_model::Preset;
 use cxspec_spec::{Reading, Readings, RuleSet};
@@ -12,8 +12,13 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-const START: &str = "<!-- readings-matrix:start -->";
-const END: &str = "<!-- readings-matrix:end -->";
+/// The matrix's block in spec/RULES.md.
+const MATRIX: Block = Block {
+    start: "<!-- readings-matrix:start -->",
+    end: "<!-- readings-matrix:end -->",
+    what: "the readings matrix",
+    regenerate: "cargo run --release -- readings matrix --write FILE",
+};
 
 #[derive(clap::Args)]
 pub struct ReadingsArgs {
@@ -148,12 +153,6 @@ fn table(rules: RuleSet, preset_name: &str, threads: usize) -> Result<String, St
     Ok(s)
 }
 
-fn replace_between_markers(text: &str, table: &str) -> Option<String> {
-    let start = text.find(START)? + START.len();
-    let end = text[start..].find(END)? + start;
-    Some(format!("{}\n{}{}", &text[..start], table, &text[end..]))
-}
-
 fn matrix(
     rules: RuleSet,
     preset: &str,
@@ -175,51 +174,5 @@ fn matrix(
         print!("{table}");
         return ExitCode::SUCCESS;
     };
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("error: {}: {e}", path.display());
-            return ExitCode::from(2);
-        }
-    };
-    let Some(updated) = replace_between_markers(&text, &table) else {
-        eprintln!(
-            "error: {}: the markers `{START}` and `{END}` are missing",
-            path.display()
-        );
-        return ExitCode::from(2);
-    };
-    if write.is_some() {
-        if let Err(e) = write_atomic(path, updated.as_bytes()) {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
-        println!("readings matrix written to {}", path.display());
-        return ExitCode::SUCCESS;
-    }
-    if updated == text {
-        println!("the readings matrix in {} is up to date", path.display());
-        ExitCode::SUCCESS
-    } else {
-        print!("{table}");
-        eprintln!(
-            "\nThe readings matrix in {} is not what the model checker says now. Regenerate it with:\n\n    cargo run --release -- readings matrix --write {}\n",
-            path.display(),
-            path.display()
-        );
-        ExitCode::from(1)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_table_goes_between_the_markers_and_nowhere_else() {
-        let text = format!("before\n{START}\nold\n{END}\nafter\n");
-        let out = replace_between_markers(&text, "new\n").unwrap();
-        assert_eq!(out, format!("before\n{START}\nnew\n{END}\nafter\n"));
-        assert!(replace_between_markers("no markers", "x").is_none());
-    }
+    generated::write_or_check(&MATRIX, path, write.is_some(), &table)
 }

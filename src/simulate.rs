@@ -2,9 +2,12 @@
 //! reference rules and prints every step with the events it published and the rules it
 //! applied. Rejections print as such; a malformed file (or one past the limits of
 //! `spec/src/limits.rs`, or not a regular file) is an error naming file and line.
+//! `--format mermaid|svg` draws the run as a sequence diagram instead
+//! (`cxspec_model::sequence`), the state invariants the last step breaks marked on it.
 
+use cxspec_model::sequence::Sequence;
 use cxspec_spec::scenarios::{describe, seed_scenario, seed_scenarios, Scenario};
-use cxspec_spec::RuleSet;
+use cxspec_spec::{RuleSet, Rules};
 use std::process::ExitCode;
 
 #[derive(clap::Args)]
@@ -18,6 +21,9 @@ pub struct SimulateArgs {
     /// List the built-in scenarios and exit.
     #[arg(long)]
     list: bool,
+    /// text (every step, its events and rules), or a sequence diagram: mermaid or svg.
+    #[arg(long, default_value = "text", value_parser = ["text", "mermaid", "svg"])]
+    format: String,
 }
 
 pub fn run(args: SimulateArgs) -> ExitCode {
@@ -37,13 +43,32 @@ pub fn run(args: SimulateArgs) -> ExitCode {
     if let Some(rules) = args.rules {
         scenario.rule_set = rules;
     }
-    let results = match scenario.run() {
-        Ok((_, results)) => results,
+    let (system, results) = match scenario.run() {
+        Ok(run) => run,
         Err(e) => {
             eprintln!("error: {}: {e}", args.scenario);
             return ExitCode::from(2);
         }
     };
+    if args.format != "text" {
+        let broken: Vec<String> = cxspec_spec::invariants::violations(&system, &scenario.config)
+            .iter()
+            .map(|i| i.name().to_string())
+            .collect();
+        let title = format!(
+            "{} ({}), rules {}",
+            scenario.name,
+            scenario.title,
+            Rules::new(scenario.rule_set, scenario.readings)
+        );
+        let drawn = Sequence::of_results(&title, &results, broken);
+        if args.format == "svg" {
+            print!("{}", drawn.svg());
+        } else {
+            print!("{}", drawn.mermaid());
+        }
+        return ExitCode::SUCCESS;
+    }
     println!(
         "# {} ({}), rules: {}",
         scenario.name,

@@ -8,6 +8,7 @@ use cxspec_conformance::suite::Suite;
 use cxspec_model::abstraction::AbstractState;
 use cxspec_model::bounds::parse_sessions;
 use cxspec_model::stateright::Model;
+use cxspec_model::Alphabet;
 use cxspec_model::{Bounds, CxModel, ModelState};
 use cxspec_spec::{ConversationState, RoutingMode, RuleSet};
 use std::collections::{HashSet, VecDeque};
@@ -23,6 +24,7 @@ fn model_abstraction_is_the_cover_abstraction() {
         routing: RoutingMode::Push,
         mrd_auto_joinable: true,
         thresholds: 1,
+        alphabet: Alphabet::default(),
     };
     let model = CxModel::new(bounds, RuleSet::Specified);
     let mut seen: HashSet<ModelState> = HashSet::from([model.initial()]);

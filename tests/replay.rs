@@ -41,6 +41,7 @@ fn chat() -> Vec<L> {
             Input::SessionStarted {
                 session: S1,
                 channel: ChannelKind::NonVoice,
+                routing_mode: None,
             },
         ),
         ev(
@@ -48,6 +49,7 @@ fn chat() -> Vec<L> {
             P::ChannelSessionStarted {
                 session: S1,
                 channel: ChannelKind::NonVoice,
+                routing_mode: None,
             },
         ),
         // SLA-02: a chat's start starts its customer SLA (first threshold: 0 + 50% of 300 s).
@@ -62,7 +64,13 @@ fn chat() -> Vec<L> {
         ev(2_000, P::CustomerMessage { session: S1 }),
         // SLA-16: the customer's message stops the customer SLA of that session.
         ev(2_000, P::CustomerSlaStopped { session: S1 }),
-        stim(3_000, Input::RequestAgent { session: S1 }),
+        stim(
+            3_000,
+            Input::RequestAgent {
+                session: S1,
+                direction: None,
+            },
+        ),
         // TASK-01: a PUSH request makes a QUEUED task and publishes TASK_ENQUEUED.
         ev(3_000, task(1, None, "ACTIVE", "QUEUED", None)),
         ev(
@@ -115,12 +123,19 @@ fn chat() -> Vec<L> {
                 percent: 50,
             },
         ),
-        stim(40_000, Input::AgentMessage { agent: A1 }),
+        stim(
+            40_000,
+            Input::AgentMessage {
+                agent: A1,
+                wrap_up: false,
+            },
+        ),
         ev(
             40_000,
             P::AgentMessage {
                 agent: A1,
                 role: cxspec_spec::Role::Primary,
+                wrap_up: false,
             },
         ),
         // SLA-12 and SLA-13: the agent's reply stops the agent SLA, starts the customer's.
@@ -140,6 +155,8 @@ fn chat() -> Vec<L> {
                 state: ConversationState::CustomerLeft,
             },
         ),
+        // TASK-25: the task's media closes with its session.
+        ev(50_000, task(1, Some(1), "ACTIVE", "CLOSED", None)),
         // SLA-10: the session's end stops its customer SLA.
         ev(50_000, P::CustomerSlaStopped { session: S1 }),
         // CONV-08, CONV-09, TASK-15: the last agent leaves (wrap-up off): task DONE, Closing.

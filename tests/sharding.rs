@@ -74,8 +74,8 @@ fn check_shards_partition_the_sub_configurations() {
     let whole = cases(&whole);
     assert_eq!(
         whole.iter().map(|(s, _)| s).collect::<BTreeSet<_>>().len(),
-        3,
-        "ci has three sub-configurations"
+        5,
+        "ci has five sub-configurations"
     );
     assert_partition(&whole, &shards);
 }

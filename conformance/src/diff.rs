@@ -2,10 +2,11 @@
 //! so that `null` against absent, an extra field or `1` against `"1"` is visible, not two
 //! lines that print alike.
 //!
-//! Equivalences (FORMAT.md, "Serialisation"): an object field whose value is `null` is the
+//! Equivalences (FORMAT.md, "Comparing events and states"): an object field whose value is `null` is the
 //! same as the field left out, because every optional field of the format is omitted when
 //! it has no value and `null` says the same thing; `extra_medias: []` is the same as no
-//! `extra_medias`, because it is the one list the format omits when empty. Nothing else is
+//! `extra_medias`, because it is the one list the format omits when empty; `wrap_up: false`
+//! is the same as no `wrap_up`, the one flag the format omits when false. Nothing else is
 //! equivalent: an extra field, another type or another order is a difference.
 
 use serde_json::{Map, Value};
@@ -13,7 +14,11 @@ use serde_json::{Map, Value};
 /// Lists the format omits when they are empty.
 const OMITTED_WHEN_EMPTY: [&str; 1] = ["extra_medias"];
 
-/// `value` in its canonical form: `null` fields and empty omitted-when-empty lists removed.
+/// Flags the format omits when they are false.
+const OMITTED_WHEN_FALSE: [&str; 1] = ["wrap_up"];
+
+/// `value` in its canonical form: `null` fields, empty omitted-when-empty lists and false
+/// omitted-when-false flags removed.
 pub fn canonical(value: &Value) -> Value {
     match value {
         Value::Object(fields) => {
@@ -21,7 +26,9 @@ pub fn canonical(value: &Value) -> Value {
             for (key, v) in fields {
                 let empty_list = OMITTED_WHEN_EMPTY.contains(&key.as_str())
                     && v.as_array().is_some_and(|a| a.is_empty());
-                if v.is_null() || empty_list {
+                let false_flag =
+                    OMITTED_WHEN_FALSE.contains(&key.as_str()) && *v == Value::Bool(false);
+                if v.is_null() || empty_list || false_flag {
                     continue;
                 }
                 out.insert(key.clone(), canonical(v));
@@ -274,6 +281,21 @@ mod tests {
         // Only the omitted-when-empty list: another empty list is a difference.
         let other = json!({"event": "TASK_STATE_CHANGED", "task": {"id": 1, "state": "ACTIVE", "notes": []}});
         assert!(!same(&expected, &other));
+    }
+
+    #[test]
+    fn wrap_up_false_reads_as_absent_and_true_does_not() {
+        let reply = json!({"event": "AGENT_MESSAGE", "agent": 1, "role": "PRIMARY"});
+        let with_false =
+            json!({"event": "AGENT_MESSAGE", "agent": 1, "role": "PRIMARY", "wrap_up": false});
+        let with_true =
+            json!({"event": "AGENT_MESSAGE", "agent": 1, "role": "PRIMARY", "wrap_up": true});
+        assert!(same(&reply, &with_false));
+        assert!(!same(&reply, &with_true));
+        // Only that flag: another false field is a difference.
+        let other =
+            json!({"event": "AGENT_MESSAGE", "agent": 1, "role": "PRIMARY", "urgent": false});
+        assert!(!same(&reply, &other));
     }
 
     #[test]

@@ -4,8 +4,8 @@
 //!   `system` suite and projected onto each component suite it publishes in. A seed's
 //!   `TIMER_FIRED` step becomes an advance to that timer's deadline.
 //! * Transition cover: a breadth-first search over [`System::step`] from the empty
-//!   conversation, under four configurations (PUSH/PULL x wrap-up off/on, two agents, two
-//!   sessions, the second voice or not). States are told apart by their behaviour-relevant
+//!   conversation, under five configurations (PUSH/PULL x wrap-up off/on, and PUSH with no
+//!   agent SLA; two agents, two sessions, the second voice, a chat, or a chat that pulls). States are told apart by their behaviour-relevant
 //!   content, with times replaced by the order of the deadlines ([`explore_key`]). Each
 //!   suite then abstracts states its own way ([`abstract_state`]) and gets vectors until
 //!   every reachable (abstract state, action) edge is on one: the shortest path to the
@@ -41,21 +41,75 @@ const EXTRA_COVER_STEPS: usize = 3;
 
 // ---- configurations and alphabet ----------------------------------------------------
 
+/// The precision of the durations a generated set configures (FORMAT.md, "Precision").
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Precision {
+    /// The committed set: durations with pairwise distinct remainders modulo 1 s.
+    #[default]
+    Milliseconds,
+    /// Every duration, and every threshold instant within a timer, a whole number of
+    /// seconds: the precision the vendor configures its SLA, TTL and hold times in.
+    WholeSeconds,
+}
+
+impl Precision {
+    /// Whether `config`'s durations and threshold instants are whole seconds.
+    pub fn whole_seconds(config: &Config) -> bool {
+        let whole = |ms: u64| ms.is_multiple_of(1_000);
+        let thresholds_whole = |d: u64, levels: &[u8]| {
+            levels
+                .iter()
+                .all(|l| (d * u64::from(*l)).is_multiple_of(100_000))
+        };
+        // No agent SLA (SLA-29) has no duration to be whole.
+        let agent_whole = config
+            .agent_sla_ms
+            .is_none_or(|d| whole(d) && thresholds_whole(d, &config.agent_sla_thresholds_pct));
+        agent_whole
+            && [
+                config.wrap_up_ms,
+                config.customer_sla_ms,
+                config.voice_customer_sla_ms,
+                config.request_ttl_ms,
+                config.rona_ms,
+                config.hold_ms,
+            ]
+            .into_iter()
+            .all(whole)
+            && thresholds_whole(config.customer_sla_ms, &config.customer_sla_thresholds_pct)
+            && thresholds_whole(
+                config.voice_customer_sla_ms,
+                &config.customer_sla_thresholds_pct,
+            )
+    }
+}
+
 /// The configurations of the transition cover. Durations have pairwise distinct
 /// remainders modulo 1 s (and so do their threshold points), so that timers started on
 /// the 1 s grid of inputs rarely fall due at the same instant.
 pub fn cover_configs() -> Vec<(&'static str, Config)> {
+    cover_configs_for(Precision::Milliseconds)
+}
+
+/// [`cover_configs`] at a precision. Whole seconds: the same durations rounded to even
+/// seconds (so that a 50 % threshold is whole too); timers then fall due together more
+/// often, and the generator nudges inputs by milliseconds to keep components apart.
+pub fn cover_configs_for(precision: Precision) -> Vec<(&'static str, Config)> {
+    let ms = |millis: u64, seconds: u64| match precision {
+        Precision::Milliseconds => millis,
+        Precision::WholeSeconds => seconds * 1_000,
+    };
     let base = Config {
         agents: 2,
-        agent_sla_ms: 41_300,
-        customer_sla_ms: 97_700,
-        voice_customer_sla_ms: 131_900,
+        agent_sla_ms: Some(ms(41_300, 42)),
+        customer_sla_ms: ms(97_700, 98),
+        voice_customer_sla_ms: ms(131_900, 132),
         agent_sla_thresholds_pct: vec![50],
         customer_sla_thresholds_pct: vec![50],
-        request_ttl_ms: 55_100,
-        rona_ms: 17_200,
-        hold_ms: 73_400,
-        wrap_up_ms: 29_500,
+        request_ttl_ms: ms(55_100, 56),
+        rona_ms: ms(17_200, 18),
+        hold_ms: ms(73_400, 74),
+        wrap_up_ms: ms(29_500, 30),
         ..Config::default()
     };
     vec![
@@ -80,6 +134,14 @@ pub fn cover_configs() -> Vec<(&'static str, Config)> {
                 routing_mode: RoutingMode::Pull,
                 wrap_up_enabled: true,
                 mrd_auto_joinable: false,
+                ..base.clone()
+            },
+        ),
+        // No agent response time on the queue (SLA-29).
+        (
+            "push-no-agent-sla",
+            Config {
+                agent_sla_ms: None,
                 ..base
             },
         ),
@@ -96,31 +158,61 @@ pub enum Action {
 /// The inputs of the search: sessions 1 (chat) and 2 (chat or voice), agents 1 and 2,
 /// and agent 3, whom the two-agent configurations do not know (UNKNOWN_AGENT).
 pub fn alphabet() -> Vec<Action> {
+    alphabet_for(Precision::Milliseconds)
+}
+
+/// [`alphabet`] at a precision (the hold time an agent picks is a duration too).
+pub fn alphabet_for(precision: Precision) -> Vec<Action> {
     let s = [SessionId(1), SessionId(2)];
     let a = [AgentId(1), AgentId(2)];
     let mut inputs = vec![
         Input::SessionStarted {
             session: s[0],
             channel: ChannelKind::NonVoice,
+            routing_mode: None,
         },
         Input::SessionStarted {
             session: s[1],
             channel: ChannelKind::NonVoice,
+            routing_mode: None,
         },
         Input::SessionStarted {
             session: s[1],
             channel: ChannelKind::Voice,
+            routing_mode: None,
+        },
+        // A second chat on a channel that pulls: routing mode per channel (TASK-07).
+        Input::SessionStarted {
+            session: s[1],
+            channel: ChannelKind::NonVoice,
+            routing_mode: Some(RoutingMode::Pull),
+        },
+        // FIND_AGENT with direction OUTBOUND (TASK-01).
+        Input::RequestAgent {
+            session: s[0],
+            direction: Some(Direction::Outbound),
         },
     ];
     for &session in &s {
         inputs.push(Input::SessionEnded { session });
         inputs.push(Input::CustomerMessage { session });
         inputs.push(Input::BotMessage { session });
-        inputs.push(Input::RequestAgent { session });
+        inputs.push(Input::RequestAgent {
+            session,
+            direction: None,
+        });
     }
     for &agent in &a {
         inputs.extend([
-            Input::AgentMessage { agent },
+            Input::AgentMessage {
+                agent,
+                wrap_up: false,
+            },
+            // A wrap-up given as a message, during or after the conversation (SLA-12).
+            Input::AgentMessage {
+                agent,
+                wrap_up: true,
+            },
             Input::ReserveAgent { agent },
             Input::AcceptTask { agent },
             Input::PullConversation { agent },
@@ -129,7 +221,10 @@ pub fn alphabet() -> Vec<Action> {
             Input::LeaveConversation { agent },
             Input::WrapUpApplied { agent },
             Input::LeaveWithoutWrapUp { agent },
-            Input::HoldConversation { agent },
+            Input::HoldConversation {
+                agent,
+                hold_ms: None,
+            },
             Input::ResumeConversation { agent },
             Input::AgentLogout { agent },
         ]);
@@ -141,6 +236,14 @@ pub fn alphabet() -> Vec<Action> {
     inputs.push(Input::NamedTransfer {
         agent: a[1],
         to: a[0],
+    });
+    // A hold for a time the agent picked (CONV-03), with a remainder modulo 1 s of its own.
+    inputs.push(Input::HoldConversation {
+        agent: a[0],
+        hold_ms: Some(match precision {
+            Precision::Milliseconds => 47_300,
+            Precision::WholeSeconds => 48_000,
+        }),
     });
     inputs.push(Input::ReserveAgent { agent: AgentId(3) });
     inputs.push(Input::QueueFlush);
@@ -476,8 +579,12 @@ pub fn record_seed(scenario: &Scenario) -> Result<Vec<Recorded>, String> {
 /// Each seed under `specified`, and again under `documented` (the sources as written):
 /// running the `documented` seeds with `--rules as-implemented` isolates the vendor's two
 /// "ATM" behaviours, which only that rule set adds.
-fn seed_vectors(out: &mut Vec<Vector>, report: &mut Report) {
-    for base in seed_scenarios() {
+fn seed_vectors(out: &mut Vec<Vector>, report: &mut Report, precision: Precision) {
+    // A seed about a sub-second instant (R-09's rounding) has no whole-second form.
+    let seeds = seed_scenarios()
+        .into_iter()
+        .filter(|s| precision == Precision::Milliseconds || Precision::whole_seconds(&s.config));
+    for base in seeds {
         for rule_set in [RuleSet::Specified, RuleSet::Documented] {
             let scenario = Scenario {
                 rule_set,
@@ -1063,7 +1170,8 @@ pub fn reject_rules(reject: Reject) -> &'static [&'static str] {
         Reject::NoCustomer => &["CONV-01"],
         Reject::AgentNotInConversation | Reject::AgentNotPrimary => &["CONV-08"],
         Reject::RequestAlreadyOpen | Reject::AgentAlreadyHasTask => &["TASK-23"],
-        Reject::NotActive => &["CONV-03"],
+        Reject::NotActive | Reject::InvalidHoldTime => &["CONV-03"],
+        Reject::InvalidDirection => &["TASK-01"],
         Reject::NotOnHold => &["CONV-04"],
         Reject::NotReserved => &["TASK-03"],
         Reject::NoQueuedTask => &["TASK-02"],
@@ -1219,11 +1327,17 @@ pub fn invariant_violation(v: &Vector) -> Option<(usize, Vec<Invariant>)> {
 
 /// Generates every vector and the coverage report.
 pub fn generate() -> Generated {
+    generate_with(Precision::Milliseconds)
+}
+
+/// [`generate`] at a precision: `WholeSeconds` is the set for implementations whose
+/// durations are whole seconds (`cxspec vectors generate --whole-seconds`).
+pub fn generate_with(precision: Precision) -> Generated {
     let mut vectors = Vec::new();
     let mut report = Report::default();
-    seed_vectors(&mut vectors, &mut report);
-    let actions = alphabet();
-    let graphs: Vec<Graph> = cover_configs()
+    seed_vectors(&mut vectors, &mut report, precision);
+    let actions = alphabet_for(precision);
+    let graphs: Vec<Graph> = cover_configs_for(precision)
         .into_iter()
         .map(|(n, c)| explore(n, &c, &actions))
         .collect();

@@ -50,8 +50,6 @@ fn topic(e: &P, state: CS) -> bool {
 /// The perturbation of each rule, or why it has none. One arm per rule (STYLE.md, 5).
 fn breaks(rule: Rule) -> Result<(Break, &'static str), &'static str> {
     use Break::*;
-    let agent_started = |e: &P| matches!(e, P::AgentSlaStarted { .. });
-    let _ = agent_started;
     Ok(match rule {
         Rule::Sla01 | Rule::Sla07 | Rule::Sla09 | Rule::Sla12 | Rule::Sla19 | Rule::Sla21 => (
             Drop(|e| matches!(e, P::AgentSlaStopped)),
@@ -118,9 +116,17 @@ fn breaks(rule: Rule) -> Result<(Break, &'static str), &'static str> {
             }),
             "durations one second too long",
         ),
-        Rule::Sla27 | Rule::Sla28 => {
+        Rule::Sla27 | Rule::Sla28 | Rule::Sla29 => {
             return Err("says what does not happen: there is no output of the rule to break")
         }
+        Rule::Task25 => (
+            Drop(|e| {
+                matches!(e, P::TaskStateChanged { task }
+                    if task.media_state == cxspec_spec::MediaState::Closed
+                        && task.state != cxspec_spec::TaskState::Closed)
+            }),
+            "a media not closed when its session ends",
+        ),
         Rule::Task01 => (
             Alter(|e| {
                 if let P::TaskStateChanged { task } = e {

@@ -600,6 +600,7 @@ mod tests {
                     input: Some(Input::SessionStarted {
                         session: cxspec_spec::SessionId(1),
                         channel: cxspec_spec::ChannelKind::NonVoice,
+                        routing_mode: None,
                     }),
                     advance: false,
                     rules: vec!["SLA-02".into()],

@@ -237,6 +237,7 @@ fn main_action(
         let start = Input::SessionStarted {
             session: CHAT,
             channel: ChannelKind::NonVoice,
+            routing_mode: None,
         };
         return Some((start, Actor::Start));
     };
@@ -283,7 +284,13 @@ fn main_action(
                 }
                 Ending::CustomerSilent if conv.last_message != Some(Sender::Agent) => {
                     let agent = pick(primaries(sys), rng).expect("has a primary");
-                    Some((Input::AgentMessage { agent }, Actor::AgentReply))
+                    Some((
+                        Input::AgentMessage {
+                            agent,
+                            wrap_up: false,
+                        },
+                        Actor::AgentReply,
+                    ))
                 }
                 // The silent customer waits for the customer SLA to end the session. Under a
                 // rule set that stopped it without restarting it (as-implemented's ATM-02) there
@@ -303,7 +310,10 @@ fn main_action(
         if special_now {
             let agent = pick(primaries(sys), rng).expect("has a primary");
             let input = match plan.special {
-                Special::Hold => Input::HoldConversation { agent },
+                Special::Hold => Input::HoldConversation {
+                    agent,
+                    hold_ms: None,
+                },
                 Special::QueueTransfer => Input::QueueTransfer { agent },
                 Special::NamedTransfer => Input::NamedTransfer {
                     agent,
@@ -313,10 +323,12 @@ fn main_action(
                 Special::SecondChat => Input::SessionStarted {
                     session: SECOND_CHAT,
                     channel: ChannelKind::NonVoice,
+                    routing_mode: None,
                 },
                 Special::Voice => Input::SessionStarted {
                     session: VOICE,
                     channel: ChannelKind::Voice,
+                    routing_mode: None,
                 },
                 Special::None => unreachable!("checked above"),
             };
@@ -324,7 +336,13 @@ fn main_action(
         }
         if conv.last_message != Some(Sender::Agent) {
             let agent = pick(primaries(sys), rng).expect("has a primary");
-            return Some((Input::AgentMessage { agent }, Actor::AgentReply));
+            return Some((
+                Input::AgentMessage {
+                    agent,
+                    wrap_up: false,
+                },
+                Actor::AgentReply,
+            ));
         }
         let session = pick(
             conv.sessions
@@ -348,7 +366,13 @@ fn main_action(
             });
         }
         if !plan.requested {
-            return Some((Input::RequestAgent { session: chat }, Actor::Request));
+            return Some((
+                Input::RequestAgent {
+                    session: chat,
+                    direction: None,
+                },
+                Actor::Request,
+            ));
         }
     }
     // Nobody came, or the agents have gone: the customer leaves, one session at a time.

@@ -130,24 +130,31 @@ struct Successor {
     end: u32,
 }
 
-/// The states of one batch a worker expanded: successors and their encodings, and the
-/// abstract transitions taken if they are collected.
-#[derive(Default)]
-struct Expanded {
+/// The states of one batch a worker expanded: successors and their encodings, and what
+/// the projection made of the transitions taken, if they are collected.
+struct Expanded<T> {
     successors: Vec<Successor>,
     bytes: Vec<u8>,
-    edges: HashSet<Edge>,
+    edges: HashSet<T>,
 }
 
-fn expand(
+/// What a search collects of each transition it takes (`before`, the input, `after`):
+/// the abstract transitions of the cover, or the per-machine transitions of the diagrams.
+pub type Projection<'a, T> = &'a (dyn Fn(&ModelState, &Input, &ModelState, &mut HashSet<T>) + Sync);
+
+fn expand<T: Eq + Hash>(
     model: &CxModel,
     symmetry: bool,
     wanted: &[(&'static str, Condition)],
     layer: &Layer,
     range: std::ops::Range<usize>,
-    edges: bool,
-) -> Expanded {
-    let mut out = Expanded::default();
+    project: Option<Projection<'_, T>>,
+) -> Expanded<T> {
+    let mut out = Expanded {
+        successors: Vec::new(),
+        bytes: Vec::new(),
+        edges: HashSet::new(),
+    };
     let mut actions = Vec::new();
     for at in range {
         let state = decode(layer.state(at));
@@ -157,8 +164,8 @@ fn expand(
             let Some(next) = model.next_state(&state, action) else {
                 continue;
             };
-            if edges {
-                out.edges.insert(Edge::of(&state, &action, &next));
+            if let Some(project) = project {
+                project(&state, &action, &next, &mut out.edges);
             }
             let mut violated = 0u64;
             for (bit, (_, holds)) in wanted.iter().enumerate() {
@@ -191,24 +198,39 @@ pub fn shortest(
     threads: usize,
     symmetry: bool,
 ) -> (BTreeMap<&'static str, Vec<Input>>, Stats) {
-    let (found, _, stats) = search(model, names, threads, symmetry, false);
+    let (found, _, stats) = search::<Edge>(model, names, threads, symmetry, None);
     (found, stats)
 }
 
 /// Every abstract transition of the model's reachable states, by a search to the end.
 pub fn abstract_edges(model: &CxModel, threads: usize, symmetry: bool) -> (BTreeSet<Edge>, Stats) {
-    let (_, edges, stats) = search(model, &[], threads, symmetry, true);
+    transitions(model, threads, symmetry, &|before, input, after, out| {
+        out.insert(Edge::of(before, input, after));
+    })
+}
+
+/// What `project` makes of every transition of the model's reachable states (those into
+/// states seen before included), by a search to the end. The state diagrams
+/// (`diagram`) and the abstract transitions are both collected this way.
+pub fn transitions<T: Eq + Hash + Ord + Clone + Send>(
+    model: &CxModel,
+    threads: usize,
+    symmetry: bool,
+    project: Projection<'_, T>,
+) -> (BTreeSet<T>, Stats) {
+    let (_, edges, stats) = search(model, &[], threads, symmetry, Some(project));
     (edges, stats)
 }
 
-fn search(
+fn search<T: Eq + Hash + Ord + Clone + Send>(
     model: &CxModel,
     names: &[&'static str],
     threads: usize,
     symmetry: bool,
-    collect_edges: bool,
-) -> (BTreeMap<&'static str, Vec<Input>>, BTreeSet<Edge>, Stats) {
-    let mut edges: HashSet<Edge> = HashSet::new();
+    project: Option<Projection<'_, T>>,
+) -> (BTreeMap<&'static str, Vec<Input>>, BTreeSet<T>, Stats) {
+    let collect_edges = project.is_some();
+    let mut edges: HashSet<T> = HashSet::new();
     let mut wanted: Vec<(&'static str, Condition)> = model
         .properties()
         .into_iter()
@@ -244,15 +266,13 @@ fn search(
         while start < layer.len() && (collect_edges || !wanted.is_empty()) {
             let end = (start + BATCH).min(layer.len());
             let share = (end - start).div_ceil(threads);
-            let parts: Vec<Expanded> = std::thread::scope(|scope| {
+            let parts: Vec<Expanded<T>> = std::thread::scope(|scope| {
                 let handles: Vec<_> = (start..end)
                     .step_by(share)
                     .map(|lo| {
                         let hi = (lo + share).min(end);
                         let (layer, wanted) = (&layer, &wanted);
-                        scope.spawn(move || {
-                            expand(model, symmetry, wanted, layer, lo..hi, collect_edges)
-                        })
+                        scope.spawn(move || expand(model, symmetry, wanted, layer, lo..hi, project))
                     })
                     .collect();
                 handles

@@ -46,6 +46,46 @@ pub struct Bounds {
     pub mrd_auto_joinable: bool,
     /// Intermediate SLA threshold levels, 0..=3, for both SLAs.
     pub thresholds: usize,
+    /// Inputs and settings beyond the base alphabet (issue 10's additions).
+    pub alphabet: Alphabet,
+}
+
+/// What a sub-configuration adds to the base alphabet. Each is off by default, so the
+/// base presets keep their sizes; a sub-configuration of `default` and `deep` switches each
+/// on. A wrap-up sent as a message (`AGENT_MESSAGE {wrap_up: true}`) is always offered, with
+/// the messages: it changes no state under `specified`, so it costs time, not states.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Alphabet {
+    /// Routing mode per channel: the second chat (and every second one after) names the
+    /// other mode in its SESSION_STARTED (TASK-01, TASK-07).
+    pub mixed_routing: bool,
+    /// REQUEST_AGENT is also offered with direction OUTBOUND (TASK-01).
+    pub outbound: bool,
+    /// No agent response time is configured: `agent_sla_ms: null` (SLA-29).
+    pub no_agent_sla: bool,
+}
+
+impl Alphabet {
+    /// The routing mode SESSION_STARTED names for configured session `index` (from 0) of
+    /// `sessions`: under mixed routing, every second chat names the other mode.
+    pub fn session_mode(
+        self,
+        sessions: &[ChannelKind],
+        index: usize,
+        base: RoutingMode,
+    ) -> Option<RoutingMode> {
+        if !self.mixed_routing || sessions.get(index) != Some(&ChannelKind::NonVoice) {
+            return None;
+        }
+        let nth_chat = sessions[..index]
+            .iter()
+            .filter(|k| **k == ChannelKind::NonVoice)
+            .count();
+        (nth_chat % 2 == 1).then_some(match base {
+            RoutingMode::Push => RoutingMode::Pull,
+            RoutingMode::Pull => RoutingMode::Push,
+        })
+    }
 }
 
 impl Bounds {
@@ -58,6 +98,11 @@ impl Bounds {
             agents: self.agents,
             agent_sla_thresholds_pct: AGENT_LEVELS_PCT[..self.thresholds].to_vec(),
             customer_sla_thresholds_pct: CUSTOMER_LEVELS_PCT[..self.thresholds].to_vec(),
+            agent_sla_ms: if self.alphabet.no_agent_sla {
+                None
+            } else {
+                Config::default().agent_sla_ms
+            },
             ..Config::default()
         }
     }
@@ -116,6 +161,15 @@ impl Bounds {
             self.tasks,
             self.thresholds,
         );
+        if self.alphabet.mixed_routing {
+            label.push_str(" routing=mixed");
+        }
+        if self.alphabet.outbound {
+            label.push_str(" outbound=on");
+        }
+        if self.alphabet.no_agent_sla {
+            label.push_str(" agent-sla=off");
+        }
         if !self.mrd_auto_joinable {
             label.push_str(" mrd-auto-join=off");
         }
@@ -168,8 +222,27 @@ fn sub(
         routing,
         mrd_auto_joinable,
         thresholds: 1,
+        alphabet: Alphabet::default(),
     }
 }
+
+/// `sub(...)` with additions to the alphabet.
+fn with(mut bounds: Bounds, alphabet: Alphabet) -> Bounds {
+    bounds.alphabet = alphabet;
+    bounds
+}
+
+const MIXED: Alphabet = Alphabet {
+    mixed_routing: true,
+    outbound: false,
+    no_agent_sla: false,
+};
+
+const OUTBOUND_NO_AGENT_SLA: Alphabet = Alphabet {
+    mixed_routing: false,
+    outbound: true,
+    no_agent_sla: true,
+};
 
 impl Preset {
     pub const NAMES: [&'static str; 3] = ["ci", "default", "deep"];
@@ -177,7 +250,8 @@ impl Preset {
     /// `ci`: small enough for every CI run, large enough that every `sometimes` property
     /// is found: PUSH with wrap-up off and on (Customer Left needs it off, Wrap-up on),
     /// chat and voice (the voice rules), two chats (two customer SLAs at once), two
-    /// agents (transfers, conferences).
+    /// agents (transfers, conferences); and issue 10's additions: a PUSH chat and a PULL
+    /// chat in one conversation, an OUTBOUND request, no agent SLA.
     pub fn ci() -> Preset {
         use RoutingMode::*;
         Preset {
@@ -186,6 +260,11 @@ impl Preset {
                 sub("chat,voice", 2, 2, Push, false, true),
                 sub("chat,voice", 2, 2, Push, true, true),
                 sub("chat,chat", 2, 2, Push, true, true),
+                with(sub("chat,chat", 2, 2, Push, true, true), MIXED),
+                with(
+                    sub("chat,voice", 2, 2, Push, false, true),
+                    OUTBOUND_NO_AGENT_SLA,
+                ),
             ],
         }
     }
@@ -209,6 +288,12 @@ impl Preset {
                 sub("chat,voice", 2, 3, Pull, true, true),
                 sub("chat,chat", 2, 2, Pull, false, false),
                 sub("chat,chat", 2, 2, Pull, true, false),
+                with(sub("chat,chat", 2, 2, Push, false, true), MIXED),
+                with(sub("chat,chat", 2, 2, Pull, true, false), MIXED),
+                with(
+                    sub("chat,voice", 2, 3, Push, true, true),
+                    OUTBOUND_NO_AGENT_SLA,
+                ),
             ],
         }
     }
@@ -226,6 +311,14 @@ impl Preset {
                 sub("chat,chat,voice", 3, 3, Push, true, true),
                 sub("chat,chat,voice", 3, 3, Pull, false, true),
                 sub("chat,chat,voice", 3, 3, Pull, true, true),
+                with(
+                    sub("chat,chat,voice", 3, 3, Push, true, true),
+                    Alphabet {
+                        mixed_routing: true,
+                        outbound: true,
+                        no_agent_sla: false,
+                    },
+                ),
             ],
         }
     }

@@ -13,8 +13,11 @@
 //! * [`run`]: running presets and collecting verdicts and shortest counterexamples;
 //! * [`bfs`]: the lean breadth-first search for shortest counterexamples;
 //! * [`abstraction`]: the conformance cover's abstract transitions, to judge bounds;
+//! * [`diagram`]: state diagrams of each machine, projected from the same search;
 //! * [`simulate`]: seeded random walks with the same properties, and reduction of what
 //!   they find;
+//! * [`explorer`]: what stateright's web Explorer shows: readable states, steps, paths;
+//! * [`sequence`]: scenarios and counterexamples as sequence diagrams (Mermaid, SVG);
 //! * [`trace`]: counterexamples as readable text and as replayable scenarios.
 //!
 //! Left out: several conversations at once and real time (each step runs at 0 ms; any
@@ -25,15 +28,18 @@
 pub mod abstraction;
 pub mod bfs;
 pub mod bounds;
+pub mod diagram;
+pub mod explorer;
 pub mod model;
 pub mod mutants;
 pub mod properties;
 pub mod run;
+pub mod sequence;
 pub mod simulate;
 pub mod symmetry;
 pub mod trace;
 
-pub use bounds::{Bounds, Preset};
+pub use bounds::{Alphabet, Bounds, Preset};
 pub use model::{CxModel, ModelState};
 pub use run::{check_all, check_one, Report, RunOptions, SubReport, Verdict};
 /// The checker this crate builds on, for callers that drive a [`CxModel`] themselves.

@@ -34,14 +34,16 @@ use crate::bounds::Bounds;
 use crate::mutants::Mutant;
 use cxspec_spec::monitors::{Broken, MissionMonitor};
 use cxspec_spec::{
-    AgentId, ChannelKind, Config, ConversationState, Input, MediaState, Outcome, Readings, Reject,
-    RuleSet, Rules, SessionId, System, TimerKey,
+    AgentId, ChannelKind, Config, ConversationState, Direction, Input, MediaState, Outcome,
+    Readings, Reject, RoutingMode, RuleSet, Rules, SessionId, System, TimerKey,
 };
 use stateright::Model;
 
 /// One state of the model: the composed system plus the model's own bookkeeping.
 /// Serializable so that the breadth-first search can keep its frontier compact.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+/// `{:?}` is the field dump; `{:#?}`, which stateright's Explorer shows, is the
+/// engineer's view of `explorer::state_view`.
+#[derive(Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct ModelState {
     pub system: System,
     /// Customer, bot and agent messages that may still be sent; `None`: no budget.
@@ -57,6 +59,23 @@ pub struct ModelState {
     /// The mission invariants the step that led here broke (events, or a restart the
     /// `now_ms = 1` probe saw).
     pub broken: Broken,
+}
+
+impl std::fmt::Debug for ModelState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if f.alternate() {
+            return f.write_str(&crate::explorer::state_view(self, None));
+        }
+        f.debug_struct("ModelState")
+            .field("system", &self.system)
+            .field("messages_left", &self.messages_left)
+            .field("moves", &self.moves)
+            .field("ttl_postponed", &self.ttl_postponed)
+            .field("closing_postponed", &self.closing_postponed)
+            .field("monitor", &self.monitor)
+            .field("broken", &self.broken)
+            .finish()
+    }
 }
 
 /// The model: bounds, the spec configuration derived from them, and the rule set.
@@ -163,14 +182,27 @@ impl CxModel {
         let system = &state.system;
         let conv = &system.conversation;
         let started = |id: SessionId| conv.session(id).is_some();
-        // Sessions: start the lowest unstarted of each kind (or every one, unpruned).
-        for kind in [ChannelKind::NonVoice, ChannelKind::Voice] {
-            let unstarted = self
-                .bounds
-                .sessions
+        // Sessions: start the lowest unstarted of each kind (or every one, unpruned). With
+        // routing per channel, a kind is a channel kind and the mode its SESSION_STARTED
+        // names, so that sessions of one kind stay interchangeable (module `symmetry`).
+        let sessions = &self.bounds.sessions;
+        let mode_of = |i: usize| {
+            self.bounds
+                .alphabet
+                .session_mode(sessions, i, self.bounds.routing)
+        };
+        let mut kinds: Vec<(ChannelKind, Option<RoutingMode>)> = Vec::new();
+        for (i, kind) in sessions.iter().enumerate() {
+            if !kinds.contains(&(*kind, mode_of(i))) {
+                kinds.push((*kind, mode_of(i)));
+            }
+        }
+        kinds.sort_by_key(|(k, _)| *k == ChannelKind::Voice);
+        for (kind, routing_mode) in kinds {
+            let unstarted = sessions
                 .iter()
                 .enumerate()
-                .filter(|(_, k)| **k == kind)
+                .filter(|(i, k)| **k == kind && mode_of(*i) == routing_mode)
                 .map(|(i, _)| SessionId(i as u32 + 1))
                 .filter(|id| !started(*id));
             let unstarted: Vec<SessionId> = if self.prune_sessions {
@@ -182,6 +214,7 @@ impl CxModel {
                 out.push(Input::SessionStarted {
                     session,
                     channel: kind,
+                    routing_mode,
                 });
             }
         }
@@ -193,7 +226,16 @@ impl CxModel {
                 out.push(Input::CustomerMessage { session });
                 out.push(Input::BotMessage { session });
             }
-            out.push(Input::RequestAgent { session });
+            out.push(Input::RequestAgent {
+                session,
+                direction: None,
+            });
+            if self.bounds.alphabet.outbound {
+                out.push(Input::RequestAgent {
+                    session,
+                    direction: Some(Direction::Outbound),
+                });
+            }
         }
         // An agent "appears" when a task or the participant list names it; agents that
         // appear nowhere are interchangeable, so one of them stands for all.
@@ -204,7 +246,15 @@ impl CxModel {
         let offer_fresh = |a: AgentId| !self.prune_fresh_agents || appears(a) || Some(a) == fresh;
         for agent in self.agent_ids() {
             if messages {
-                out.push(Input::AgentMessage { agent });
+                out.push(Input::AgentMessage {
+                    agent,
+                    wrap_up: false,
+                });
+                // A wrap-up given as a message, during or after the conversation (SLA-12).
+                out.push(Input::AgentMessage {
+                    agent,
+                    wrap_up: true,
+                });
             }
             if offer_fresh(agent) {
                 out.push(Input::ReserveAgent { agent });
@@ -221,7 +271,10 @@ impl CxModel {
             out.push(Input::LeaveConversation { agent });
             out.push(Input::WrapUpApplied { agent });
             out.push(Input::LeaveWithoutWrapUp { agent });
-            out.push(Input::HoldConversation { agent });
+            out.push(Input::HoldConversation {
+                agent,
+                hold_ms: None,
+            });
             out.push(Input::ResumeConversation { agent });
             out.push(Input::AgentLogout { agent });
         }
@@ -242,7 +295,11 @@ impl CxModel {
         };
         let moves = cxspec_spec::invariants::transition_violations(before, &after);
         let mut monitor = state.monitor.clone();
-        let mut broken = cxspec_spec::monitors::broken_by(&mut monitor, &outcome.published);
+        let mut broken = cxspec_spec::monitors::broken_by_with(
+            &mut monitor,
+            &outcome.published,
+            cxspec_spec::monitors::Observe::for_rules(self.run_rules()),
+        );
         let (ttl_postponed, closing_postponed) =
             self.postponements(before, &after, input, &mut broken);
         Some(ModelState {
@@ -363,12 +420,15 @@ impl Model for CxModel {
     }
 
     fn format_action(&self, action: &Input) -> String {
-        cxspec_spec::scenarios::describe_input(action)
+        crate::sequence::input_text(action)
     }
 
     fn format_step(&self, last_state: &ModelState, action: Input) -> Option<String> {
-        let next = self.step(last_state, &action)?;
-        Some(crate::trace::describe_state(&next, &self.bounds))
+        crate::explorer::step_view(self, last_state, &action)
+    }
+
+    fn as_svg(&self, path: stateright::Path<ModelState, Input>) -> Option<String> {
+        crate::explorer::path_svg(self, &path.into_actions())
     }
 
     fn properties(&self) -> Vec<stateright::Property<Self>> {

@@ -217,12 +217,12 @@ fn perturb(
                 return;
             }
             let conv = &after.conversation;
+            // A running agent SLA implies a configured duration (SLA-29).
+            let Some(duration_ms) = config.agent_sla_ms else {
+                return;
+            };
             if after.sla.agent.is_some() && conv.has_primary() && !conv.on_hold() {
-                let timer = fresh_timer(
-                    now_ms,
-                    config.agent_sla_ms,
-                    &config.agent_sla_thresholds_pct,
-                );
+                let timer = fresh_timer(now_ms, duration_ms, &config.agent_sla_thresholds_pct);
                 out.published.push(Published::AgentSlaStarted {
                     deadline_ms: timer.deadline_ms,
                 });

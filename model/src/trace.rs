@@ -17,26 +17,15 @@ use cxspec_spec::{
 };
 
 /// A state as indented lines: conversation, sessions, participants, tasks, request,
-/// live timers, budget.
+/// live timers with deadlines, budget, what the step broke (`explorer::state_view`).
 pub fn describe_state(state: &ModelState, bounds: &Bounds) -> String {
-    let mut lines = describe_system(&state.system, bounds.thresholds);
-    if let Some(n) = state.messages_left {
-        lines.push(format!("messages left: {n}"));
-    }
-    if !state.moves.is_empty() {
-        lines.push(format!("step broke: {}", state.moves.join("; ")));
-    }
-    if state.ttl_postponed {
-        lines.push("step re-armed the TTL of a waiting request".to_string());
-    }
-    if state.closing_postponed {
-        lines.push("step opened a task or re-armed a wrap-up timer in Closing".to_string());
-    }
-    lines.join("\n")
+    crate::explorer::state_view(state, Some(bounds.thresholds))
 }
 
-/// The system part of [`describe_state`], one line per part.
-pub fn describe_system(system: &System, thresholds: usize) -> Vec<String> {
+/// The system part of [`describe_state`], one line per part; every armed timer with its
+/// deadline. Without `thresholds` (the number of SLA threshold levels) an SLA timer's
+/// next step is told from its deadline alone.
+pub fn describe_system(system: &System, thresholds: Option<usize>) -> Vec<String> {
     let conv = &system.conversation;
     let mut lines = Vec::new();
     let last = match conv.last_message {
@@ -116,26 +105,32 @@ pub fn describe_system(system: &System, thresholds: usize) -> Vec<String> {
         "request: {}",
         request.unwrap_or_else(|| "-".into())
     ));
-    let levels = |next: u8| {
-        if usize::from(next) < thresholds {
-            format!("next threshold {} of {thresholds}", next + 1)
-        } else {
-            "next: expiry".to_string()
-        }
+    let levels = |t: &cxspec_spec::sla::SlaTimer| {
+        let next = t.next_level;
+        let expiry_next = match thresholds {
+            Some(n) => usize::from(next) >= n,
+            None => t.deadline_ms == t.started_ms.saturating_add(t.duration_ms),
+        };
+        let what = match (expiry_next, thresholds) {
+            (true, _) => "next: expiry".to_string(),
+            (false, Some(n)) => format!("next threshold {} of {n}", next + 1),
+            (false, None) => format!("next threshold {}", next + 1),
+        };
+        format!("{what}, due {} ms", t.deadline_ms)
     };
     let mut timers = Vec::new();
     if let Some(t) = &system.sla.agent {
-        timers.push(format!("agent SLA ({})", levels(t.next_level)));
+        timers.push(format!("agent SLA ({})", levels(t)));
     }
     for (s, t) in &system.sla.customer {
-        timers.push(format!("customer SLA of {s} ({})", levels(t.next_level)));
+        timers.push(format!("customer SLA of {s} ({})", levels(t)));
     }
-    for (key, _) in system.timers() {
+    for (key, deadline) in system.timers() {
         if !matches!(
             key,
             cxspec_spec::TimerKey::AgentSla | cxspec_spec::TimerKey::CustomerSla { .. }
         ) {
-            timers.push(key.to_string());
+            timers.push(format!("{key} (due {deadline} ms)"));
         }
     }
     lines.push(format!("timers: {}", list(&timers)));

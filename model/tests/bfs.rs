@@ -4,6 +4,7 @@
 
 use cxspec_model::bfs;
 use cxspec_model::bounds::parse_sessions;
+use cxspec_model::Alphabet;
 use cxspec_model::{Bounds, CxModel, ModelState};
 use cxspec_spec::*;
 use stateright::{Expectation, Model, Representative};
@@ -19,6 +20,7 @@ fn bounds(sessions: &str, wrap_up: bool, tasks: u32) -> Bounds {
         routing: RoutingMode::Push,
         mrd_auto_joinable: true,
         thresholds: 1,
+        alphabet: Alphabet::default(),
     }
 }
 

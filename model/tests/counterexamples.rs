@@ -16,6 +16,7 @@
 use cxspec_model::bounds::parse_sessions;
 use cxspec_model::run::{replay, shortest_counterexamples};
 use cxspec_model::trace::{first_divergence, to_scenario};
+use cxspec_model::Alphabet;
 use cxspec_model::{Bounds, CxModel};
 use cxspec_spec::invariants::Invariant;
 use cxspec_spec::scenarios::Scenario;
@@ -38,12 +39,16 @@ fn chat_and_voice(wrap_up: bool) -> Bounds {
         routing: RoutingMode::Push,
         mrd_auto_joinable: true,
         thresholds: 1,
+        alphabet: Alphabet::default(),
     }
 }
 
 fn agent_joins_on_chat() -> Vec<Input> {
     vec![
-        Input::RequestAgent { session: S1 },
+        Input::RequestAgent {
+            session: S1,
+            direction: None,
+        },
         Input::ReserveAgent { agent: A1 },
         Input::AcceptTask { agent: A1 },
     ]
@@ -53,6 +58,7 @@ fn chat() -> Input {
     Input::SessionStarted {
         session: S1,
         channel: ChannelKind::NonVoice,
+        routing_mode: None,
     }
 }
 
@@ -118,6 +124,7 @@ fn documented_starts_the_agent_sla_during_voice() {
         Input::SessionStarted {
             session: S2,
             channel: ChannelKind::Voice,
+            routing_mode: None,
         },
     ];
     sequence.extend(agent_joins_on_chat());
@@ -136,7 +143,10 @@ fn documented_starts_the_agent_sla_during_voice() {
 fn documented_keeps_the_agent_sla_on_hold() {
     let mut sequence = vec![chat()];
     sequence.extend(agent_joins_on_chat());
-    sequence.push(Input::HoldConversation { agent: A1 });
+    sequence.push(Input::HoldConversation {
+        agent: A1,
+        hold_ms: None,
+    });
     expect_counterexample(
         chat_and_voice(false),
         RuleSet::Documented,
@@ -153,7 +163,10 @@ fn documented_keeps_the_agent_sla_on_hold() {
 fn documented_flush_leaves_the_customer_untimed() {
     let sequence = vec![
         chat(),
-        Input::RequestAgent { session: S1 },
+        Input::RequestAgent {
+            session: S1,
+            direction: None,
+        },
         Input::QueueFlush,
     ];
     expect_counterexample(
@@ -218,9 +231,13 @@ fn documented_times_an_ended_session_after_no_agent_available() {
         Input::SessionStarted {
             session: S2,
             channel: ChannelKind::Voice,
+            routing_mode: None,
         },
         chat(),
-        Input::RequestAgent { session: S1 },
+        Input::RequestAgent {
+            session: S1,
+            direction: None,
+        },
         Input::SessionEnded { session: S1 },
     ];
     expect_counterexample(

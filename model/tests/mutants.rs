@@ -17,6 +17,7 @@ use cxspec_model::properties::{
     QUEUED_PROGRESS, TRANSITIONS,
 };
 use cxspec_model::run::{replay, shortest_counterexamples};
+use cxspec_model::Alphabet;
 use cxspec_model::{Bounds, CxModel, ModelState};
 use cxspec_spec::invariants::Invariant;
 use cxspec_spec::*;
@@ -33,6 +34,7 @@ fn bounds(sessions: &str, wrap_up: bool, tasks: u32) -> Bounds {
         routing: RoutingMode::Push,
         mrd_auto_joinable: true,
         thresholds: 1,
+        alphabet: Alphabet::default(),
     }
 }
 

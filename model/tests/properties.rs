@@ -4,6 +4,7 @@
 use cxspec_model::bounds::parse_sessions;
 use cxspec_model::properties::{self, closing_progress, queued_progress};
 use cxspec_model::run::replay;
+use cxspec_model::Alphabet;
 use cxspec_model::{Bounds, CxModel, ModelState};
 use cxspec_spec::invariants::Invariant;
 use cxspec_spec::*;
@@ -25,6 +26,7 @@ fn model(sessions: &str, wrap_up: bool) -> CxModel {
             routing: RoutingMode::Push,
             mrd_auto_joinable: true,
             thresholds: 1,
+            alphabet: Alphabet::default(),
         },
         RuleSet::Specified,
     )
@@ -41,13 +43,23 @@ fn chat(session: SessionId) -> Input {
     Input::SessionStarted {
         session,
         channel: ChannelKind::NonVoice,
+        routing_mode: None,
     }
 }
 
 #[test]
 fn queued_progress_fails_without_a_ttl() {
     let m = model("chat", false);
-    let mut state = run(&m, &[chat(S1), Input::RequestAgent { session: S1 }]);
+    let mut state = run(
+        &m,
+        &[
+            chat(S1),
+            Input::RequestAgent {
+                session: S1,
+                direction: None,
+            },
+        ],
+    );
     assert!(queued_progress(&m, &state));
     state.system.tasks.request.as_mut().unwrap().ttl_deadline_ms = None;
     assert!(!queued_progress(&m, &state));
@@ -56,7 +68,16 @@ fn queued_progress_fails_without_a_ttl() {
 #[test]
 fn queued_progress_fails_when_the_ttl_was_postponed() {
     let m = model("chat", false);
-    let mut state = run(&m, &[chat(S1), Input::RequestAgent { session: S1 }]);
+    let mut state = run(
+        &m,
+        &[
+            chat(S1),
+            Input::RequestAgent {
+                session: S1,
+                direction: None,
+            },
+        ],
+    );
     assert!(
         !state.ttl_postponed,
         "opening a request is not a postponement"
@@ -71,7 +92,10 @@ fn closing_progress_fails_on_a_stuck_closing_or_a_wrong_state() {
     let m = model("chat", true);
     let joined = [
         chat(S1),
-        Input::RequestAgent { session: S1 },
+        Input::RequestAgent {
+            session: S1,
+            direction: None,
+        },
         Input::ReserveAgent { agent: A1 },
         Input::AcceptTask { agent: A1 },
         Input::QueueTransfer { agent: A1 },
@@ -122,7 +146,10 @@ fn representative_merges_renamed_agents_and_sessions_only() {
     let joins = |session: SessionId, agent: AgentId| {
         vec![
             chat(session),
-            Input::RequestAgent { session },
+            Input::RequestAgent {
+                session,
+                direction: None,
+            },
             Input::ReserveAgent { agent },
             Input::AcceptTask { agent },
         ]
@@ -137,17 +164,38 @@ fn representative_merges_renamed_agents_and_sessions_only() {
     // Two sessions started in either order: the same up to renaming.
     let c = run(
         &m,
-        &[chat(S1), chat(S2), Input::RequestAgent { session: S2 }],
+        &[
+            chat(S1),
+            chat(S2),
+            Input::RequestAgent {
+                session: S2,
+                direction: None,
+            },
+        ],
     );
     let d = run(
         &m,
-        &[chat(S2), chat(S1), Input::RequestAgent { session: S1 }],
+        &[
+            chat(S2),
+            chat(S1),
+            Input::RequestAgent {
+                session: S1,
+                direction: None,
+            },
+        ],
     );
     assert_eq!(c.representative(), d.representative());
     // But a request on the first-started session is not one on the second.
     let e = run(
         &m,
-        &[chat(S1), chat(S2), Input::RequestAgent { session: S1 }],
+        &[
+            chat(S1),
+            chat(S2),
+            Input::RequestAgent {
+                session: S1,
+                direction: None,
+            },
+        ],
     );
     assert_ne!(c.representative(), e.representative());
 }

@@ -19,6 +19,7 @@
 use cxspec_model::bounds::parse_sessions;
 use cxspec_model::run::replay;
 use cxspec_model::trace::to_scenario;
+use cxspec_model::Alphabet;
 use cxspec_model::{Bounds, CxModel};
 use cxspec_spec::invariants::{violations, Invariant};
 use cxspec_spec::scenarios::Scenario;
@@ -34,6 +35,7 @@ fn two_chats_three_tasks() -> Bounds {
         routing: RoutingMode::Push,
         mrd_auto_joinable: true,
         thresholds: 1,
+        alphabet: Alphabet::default(),
     }
 }
 
@@ -46,16 +48,24 @@ fn path() -> Vec<Input> {
         Input::SessionStarted {
             session: s1,
             channel: ChannelKind::NonVoice,
+            routing_mode: None,
         },
         Input::SessionStarted {
             session: s2,
             channel: ChannelKind::NonVoice,
+            routing_mode: None,
         },
-        Input::RequestAgent { session: s1 },
+        Input::RequestAgent {
+            session: s1,
+            direction: None,
+        },
         Input::ReserveAgent { agent: a1 },
         Input::AcceptTask { agent: a1 },
         Input::LeaveConversation { agent: a1 },
-        Input::RequestAgent { session: s2 },
+        Input::RequestAgent {
+            session: s2,
+            direction: None,
+        },
         Input::ReserveAgent { agent: a2 },
         Input::AcceptTask { agent: a2 },
         Input::WrapUpApplied { agent: a1 },

@@ -35,6 +35,7 @@ fn every_seed_is_a_path_of_a_default_sub_configuration() {
             b.routing == scenario.config.routing_mode
                 && b.wrap_up == scenario.config.wrap_up_enabled
                 && b.mrd_auto_joinable == scenario.config.mrd_auto_joinable
+                && b.alphabet.no_agent_sla == scenario.config.agent_sla_ms.is_none()
         });
         let mut misses = Vec::new();
         let fits = same_settings.into_iter().any(|b| {
@@ -65,6 +66,7 @@ fn a_stimulus_outside_the_bounds_is_not_a_path() {
         at_ms: 9_000,
         input: Input::AgentMessage {
             agent: cxspec_spec::AgentId(3),
+            wrap_up: false,
         },
     });
     assert!(is_path(&model, &scenario).is_err());

@@ -12,6 +12,7 @@ use cxspec_model::bounds::parse_sessions;
 use cxspec_model::mutants::Mutant;
 use cxspec_model::run::replay;
 use cxspec_model::simulate::{simulate, Budget};
+use cxspec_model::Alphabet;
 use cxspec_model::{Bounds, CxModel};
 use cxspec_spec::invariants::Invariant;
 use cxspec_spec::*;
@@ -29,6 +30,7 @@ fn deep_bounds() -> Bounds {
         routing: RoutingMode::Push,
         mrd_auto_joinable: true,
         thresholds: 2,
+        alphabet: Alphabet::default(),
     }
 }
 

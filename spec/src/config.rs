@@ -18,7 +18,9 @@ pub struct Config {
     pub wrap_up_enabled: bool,
     /// `WRAPUP_TIME`, 60 s by default in the source.
     pub wrap_up_ms: u64,
-    pub agent_sla_ms: u64,
+    /// The agent response time of the queue or list; `None` (`null`) turns the agent SLA
+    /// off (`Agent-Response-Time_142540854.md`: "must have a non-null value", SLA-29).
+    pub agent_sla_ms: Option<u64>,
     pub customer_sla_ms: u64,
     /// The customer SLA of a voice session (its channel has its own inactivity timeout).
     pub voice_customer_sla_ms: u64,
@@ -39,7 +41,7 @@ impl Default for Config {
             routing_mode: RoutingMode::Push,
             wrap_up_enabled: false,
             wrap_up_ms: 60_000,
-            agent_sla_ms: 60_000,
+            agent_sla_ms: Some(60_000),
             customer_sla_ms: 300_000,
             voice_customer_sla_ms: 600_000,
             agent_sla_thresholds_pct: vec![50, 75],
@@ -69,6 +71,21 @@ pub const MAX_DURATION_MS: u64 = (1 << 48) - 1;
 /// deadline is never in the past, whatever a caller passes.
 pub fn deadline_after(now_ms: u64, duration_ms: u64) -> u64 {
     now_ms.saturating_add(duration_ms)
+}
+
+/// A duration is within 1..=[`MAX_DURATION_MS`]: deadlines are `now + duration` with `now`
+/// at most [`MAX_TIME_MS`], and with durations below 2^48 ms (8900 years) no sum comes near
+/// `u64::MAX`. The error says why, for the caller to name the field.
+pub fn check_duration(value: u64) -> Result<(), String> {
+    if value == 0 {
+        return Err("must be greater than 0".into());
+    }
+    if value > MAX_DURATION_MS {
+        return Err(format!(
+            "{value} ms is out of range (at most 2^48 - 1 = {MAX_DURATION_MS} ms)"
+        ));
+    }
+    Ok(())
 }
 
 /// A configuration that cannot be used, with where it came from.
@@ -108,7 +125,8 @@ impl Config {
     pub fn validate(&self) -> Result<(), InvalidField> {
         let positive = [
             ("wrap_up_ms", self.wrap_up_ms),
-            ("agent_sla_ms", self.agent_sla_ms),
+            // `null` is how the agent SLA is turned off; 0 is still an error.
+            ("agent_sla_ms", self.agent_sla_ms.unwrap_or(1)),
             ("customer_sla_ms", self.customer_sla_ms),
             ("voice_customer_sla_ms", self.voice_customer_sla_ms),
             ("request_ttl_ms", self.request_ttl_ms),
@@ -116,22 +134,7 @@ impl Config {
             ("hold_ms", self.hold_ms),
         ];
         for (field, value) in positive {
-            if value == 0 {
-                return Err(InvalidField {
-                    field,
-                    message: "must be greater than 0".into(),
-                });
-            }
-            // Deadlines are `now + duration` with `now` at most MAX_TIME_MS (2^53 - 1): with
-            // durations below 2^48 ms (8900 years) no sum comes near u64::MAX.
-            if value > MAX_DURATION_MS {
-                return Err(InvalidField {
-                    field,
-                    message: format!(
-                        "{value} ms is out of range (at most 2^48 - 1 = {MAX_DURATION_MS} ms)"
-                    ),
-                });
-            }
+            check_duration(value).map_err(|message| InvalidField { field, message })?;
         }
         for (field, levels) in [
             ("agent_sla_thresholds_pct", &self.agent_sla_thresholds_pct),
@@ -183,7 +186,7 @@ impl Config {
     pub fn longest_duration_ms(&self) -> u64 {
         [
             self.wrap_up_ms,
-            self.agent_sla_ms,
+            self.agent_sla_ms.unwrap_or(0),
             self.customer_sla_ms,
             self.voice_customer_sla_ms,
             self.request_ttl_ms,

@@ -21,6 +21,9 @@ pub struct Session {
     pub id: SessionId,
     pub channel: ChannelKind,
     pub open: bool,
+    /// The routing mode of the session's channel (TASK-01, TASK-07): the one
+    /// SESSION_STARTED names, else the configured one.
+    pub routing_mode: RoutingMode,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -166,6 +169,7 @@ impl Conversation {
         &mut self,
         id: SessionId,
         channel: ChannelKind,
+        routing_mode: Option<RoutingMode>,
         config: &Config,
         out: &mut Outcome,
         bus: &mut Bus,
@@ -181,12 +185,14 @@ impl Conversation {
             id,
             channel,
             open: true,
+            routing_mode: routing_mode.unwrap_or(config.routing_mode),
         });
         bus.publish(
             out,
             Published::ChannelSessionStarted {
                 session: id,
                 channel,
+                routing_mode,
             },
         );
         self.refresh_state(config, out, bus);
@@ -252,19 +258,36 @@ impl Conversation {
         &mut self,
         agent: AgentId,
         role: Role,
+        wrap_up: bool,
         out: &mut Outcome,
         bus: &mut Bus,
     ) {
-        // A WRAP_UP agent's message is the wrap-up note, not a reply to the customer.
-        if role == Role::Primary {
+        // A wrap-up, or a WRAP_UP agent's note, is not a reply to the customer.
+        if role == Role::Primary && !wrap_up {
             self.last_message = Some(Sender::Agent);
         }
-        bus.publish(out, Published::AgentMessage { agent, role });
+        bus.publish(
+            out,
+            Published::AgentMessage {
+                agent,
+                role,
+                wrap_up,
+            },
+        );
     }
 
-    pub(crate) fn pause(&mut self, now_ms: u64, config: &Config, out: &mut Outcome, bus: &mut Bus) {
+    /// CONV-03, with the hold time the agent picked, or the configured one.
+    pub(crate) fn pause(
+        &mut self,
+        now_ms: u64,
+        hold_ms: Option<u64>,
+        config: &Config,
+        out: &mut Outcome,
+        bus: &mut Bus,
+    ) {
         out.rule(Rule::Conv03);
-        self.hold_deadline_ms = Some(deadline_after(now_ms, config.hold_ms));
+        let hold_ms = hold_ms.unwrap_or(config.hold_ms);
+        self.hold_deadline_ms = Some(deadline_after(now_ms, hold_ms));
         bus.publish(out, Published::ConversationPaused);
         self.refresh_state(config, out, bus);
     }

@@ -42,6 +42,10 @@ impl fmt::Display for TimerKey {
     }
 }
 
+fn is_false(value: &bool) -> bool {
+    !*value
+}
+
 /// An external stimulus: something a customer, agent, bot, admin or timer does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(
@@ -54,6 +58,10 @@ pub enum Input {
     SessionStarted {
         session: SessionId,
         channel: ChannelKind,
+        /// The routing mode of the session's channel, where it differs from the configured
+        /// one (`Channel-Related-Objects_276594689.md`: each Channel has a "Routing Mode").
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        routing_mode: Option<RoutingMode>,
     },
     /// The customer leaves a channel, or the controller removes the session.
     SessionEnded {
@@ -68,10 +76,18 @@ pub enum Input {
     /// A message from an agent; from a WRAP_UP agent it is the wrap-up note.
     AgentMessage {
         agent: AgentId,
+        /// A wrap-up sent as an agent message (`153747909.md`), also during the conversation
+        /// (`Apply-Wrap-up-and-Add-Notes_2528747.md`: "during or after the conversation").
+        #[serde(default, skip_serializing_if = "is_false")]
+        wrap_up: bool,
     },
     /// FIND_AGENT: the customer (through the bot or controller) asks for an agent.
     RequestAgent {
         session: SessionId,
+        /// FIND_AGENT's `direction` (`2550490.md`: "Can be INBOUND or OUTBOUND"); INBOUND
+        /// when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        direction: Option<Direction>,
     },
     /// The routing engine reserves an agent for the QUEUED task.
     ReserveAgent {
@@ -109,6 +125,10 @@ pub enum Input {
     },
     HoldConversation {
         agent: AgentId,
+        /// The hold time the agent picked for this hold (`140869657.md`: chosen from a list);
+        /// the configured `hold_ms` when absent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        hold_ms: Option<u64>,
     },
     ResumeConversation {
         agent: AgentId,
@@ -156,7 +176,7 @@ impl Input {
     /// The agent the stimulus names, if any (for "unknown agent" checks).
     pub fn agents(&self) -> impl Iterator<Item = AgentId> {
         let (a, b) = match *self {
-            Input::AgentMessage { agent }
+            Input::AgentMessage { agent, .. }
             | Input::ReserveAgent { agent }
             | Input::AcceptTask { agent }
             | Input::PullConversation { agent }
@@ -165,7 +185,7 @@ impl Input {
             | Input::LeaveConversation { agent }
             | Input::WrapUpApplied { agent }
             | Input::LeaveWithoutWrapUp { agent }
-            | Input::HoldConversation { agent }
+            | Input::HoldConversation { agent, .. }
             | Input::ResumeConversation { agent }
             | Input::AgentLogout { agent } => (Some(agent), None),
             Input::NamedTransfer { agent, to } => (Some(agent), Some(to)),
@@ -184,7 +204,8 @@ impl Input {
 
 /// A task as published in TASK_STATE_CHANGED (the vendor's TaskDto, reduced to what the
 /// rules read). `media_state` is the state of the task's first media; `extra_medias`
-/// lists sessions whose media was added to the task by a PULL (TASK-09).
+/// lists the sessions of the medias a PULL added to the task (TASK-09) that are not CLOSED
+/// (the vendor's task lists its "active media"; a media closes with its session, TASK-25).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct TaskView {
     pub id: TaskId,
@@ -212,6 +233,10 @@ pub enum Published {
     ChannelSessionStarted {
         session: SessionId,
         channel: ChannelKind,
+        /// The channel's routing mode, when SESSION_STARTED named one: the Routing Engine
+        /// routes the session's requests by it (TASK-01, TASK-07).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        routing_mode: Option<RoutingMode>,
     },
     ChannelSessionEnded {
         session: SessionId,
@@ -225,6 +250,8 @@ pub enum Published {
     AgentMessage {
         agent: AgentId,
         role: Role,
+        #[serde(default, skip_serializing_if = "is_false")]
+        wrap_up: bool,
     },
     TopicStateChanged {
         state: ConversationState,
@@ -424,6 +451,11 @@ pub enum Reject {
     /// (`config::MAX_TIME_MS`, 2^53 - 1 ms), or overflows: a deadline it could arm would not
     /// be exact. Checked before every other guard; a timer's fire is never refused for it.
     TimeOutOfRange,
+    /// HOLD_CONVERSATION names a hold time of 0 or past the longest duration (2^48 - 1 ms).
+    InvalidHoldTime,
+    /// REQUEST_AGENT names a direction other than INBOUND or OUTBOUND (`2550490.md`: FIND_AGENT's
+    /// direction "Can be INBOUND or OUTBOUND"; the others belong to transfers and conferences).
+    InvalidDirection,
 }
 
 impl fmt::Display for Reject {

@@ -23,7 +23,9 @@ pub enum Invariant {
     NoTimerForEndedSession,
     /// No agent SLA while a voice session is open (SLA-01, SLA-28).
     NoAgentSlaDuringVoice,
-    /// Every CLOSED task has a reason and only CLOSED medias; open tasks have no reason (TASK-22).
+    /// Every CLOSED task has a reason and only CLOSED medias; an open task has no reason but a
+    /// transfer's TRANSFERRED in WRAP_UP (TASK-11), and a CLOSED media only for an ended
+    /// session (TASK-22, TASK-25).
     ClosedTasksHaveReason,
     /// At most one open task per agent in a conversation (TASK-23).
     OneOpenTaskPerAgent,
@@ -89,7 +91,16 @@ impl Invariant {
                 if t.state == TaskState::Closed {
                     t.reason.is_some() && t.medias.iter().all(|m| m.state == MediaState::Closed)
                 } else {
-                    t.reason.is_none() && t.medias.iter().all(|m| m.state != MediaState::Closed)
+                    let reason_ok = match t.reason {
+                        None => true,
+                        Some(ReasonCode::Transferred) => t.state == TaskState::WrapUp,
+                        Some(_) => false,
+                    };
+                    reason_ok
+                        && t.medias.iter().all(|m| {
+                            m.state != MediaState::Closed
+                                || conv.session(m.session).is_some_and(|s| !s.open)
+                        })
                 }
             }),
             Invariant::OneOpenTaskPerAgent => {
@@ -108,9 +119,16 @@ impl Invariant {
             Invariant::StateAgreesWithParticipants => state_agrees(system, config),
             Invariant::WaitingCustomerIsTimed => {
                 let bots_turn = conv.last_message == Some(Sender::Customer) && !conv.has_primary();
+                // With no agent response time configured (SLA-29) a customer served by a
+                // PRIMARY agent may be on nobody's clock: AGENT_SUBSCRIBED stops the customer
+                // SLA (SLA-06) for the agent SLA to take over, and none comes. That is the
+                // configuration's choice, not a gap in the rules. The model checker found
+                // both the answer and the greeting after a join or a transfer.
+                let untimed_agents_turn = config.agent_sla_ms.is_none() && conv.has_primary();
                 conv.is_over()
                     || !conv.customer_present()
                     || bots_turn
+                    || untimed_agents_turn
                     || !system.timers().is_empty()
             }
         }

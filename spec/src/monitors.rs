@@ -32,7 +32,26 @@
 //! has vectors of its own).
 
 use crate::event::Published;
+use crate::readings::{Reading, Rules};
 use crate::types::{AgentId, Role, SessionId};
+
+/// What the monitors must know of the rules that published the events.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Observe {
+    /// Threshold crossings are published as a repeated `*_SLA_STARTED` (R-23 `sla-started`):
+    /// a start of a live SLA may then be a threshold, and the events alone cannot tell it
+    /// from a second SLA. The monitor lets it pass; a real restart is still caught by the
+    /// model checker's probe ([`MissionMonitor::restarted`] on a changed start time).
+    pub threshold_starts: bool,
+}
+
+impl Observe {
+    pub fn for_rules(rules: Rules) -> Observe {
+        Observe {
+            threshold_starts: rules.takes(Reading::ThresholdEvent, "sla-started"),
+        }
+    }
+}
 use serde::{Deserialize, Serialize};
 
 /// The two mission invariants, by the words of the mission.
@@ -157,12 +176,25 @@ impl MissionMonitor {
     }
 
     /// Feeds the events of one step, in publication order; `breach` is called for every
-    /// breach found, in order.
-    pub fn observe(&mut self, published: &[Published], mut breach: impl FnMut(Breach)) {
+    /// breach found, in order. For rules that publish thresholds as `*_SLA_STARTED`,
+    /// see [`MissionMonitor::observe_with`].
+    pub fn observe(&mut self, published: &[Published], breach: impl FnMut(Breach)) {
+        self.observe_with(published, Observe::default(), breach)
+    }
+
+    /// [`MissionMonitor::observe`], knowing how the rules name a threshold crossing.
+    pub fn observe_with(
+        &mut self,
+        published: &[Published],
+        options: Observe,
+        mut breach: impl FnMut(Breach),
+    ) {
         for event in published {
             match event {
                 Published::CustomerSlaStarted { session, .. } => {
-                    if self.customer_live.binary_search(session).is_ok() {
+                    if self.customer_live.binary_search(session).is_ok()
+                        && !options.threshold_starts
+                    {
                         breach(Breach::SecondCustomerSla { session: *session });
                     }
                     insert_sorted(&mut self.customer_live, *session);
@@ -172,7 +204,7 @@ impl MissionMonitor {
                     remove_sorted(&mut self.customer_live, *session);
                 }
                 Published::AgentSlaStarted { .. } => {
-                    if self.agent_live {
+                    if self.agent_live && !options.threshold_starts {
                         breach(Breach::SecondAgentSla);
                     }
                     self.no_primary_check(event, &mut breach);
@@ -286,8 +318,17 @@ impl MissionMonitor {
 /// Mission invariant checks folded into a [`Broken`] set, for callers that only need
 /// which invariant failed.
 pub fn broken_by(monitor: &mut MissionMonitor, published: &[Published]) -> Broken {
+    broken_by_with(monitor, published, Observe::default())
+}
+
+/// [`broken_by`] under rules that may name thresholds as starts ([`Observe`]).
+pub fn broken_by_with(
+    monitor: &mut MissionMonitor,
+    published: &[Published],
+    options: Observe,
+) -> Broken {
     let mut broken = Broken::NONE;
-    monitor.observe(published, |b| broken.insert(b.mission()));
+    monitor.observe_with(published, options, |b| broken.insert(b.mission()));
     broken
 }
 

@@ -64,6 +64,7 @@ rules! {
     Sla26 => "SLA-26", "Durations: agent SLA per queue or list, customer SLA per channel (voice and non-voice)";
     Sla27 => "SLA-27", "Starting a running customer SLA changes nothing: one timer per session, one agent SLA per conversation";
     Sla28 => "SLA-28", "No SLA during hold, during voice (agent SLA), for an ended session, or after Closing";
+    Sla29 => "SLA-29", "No agent SLA when the queue or list sets no agent response time";
     Task01 => "TASK-01", "PUSH request: new task QUEUED / ACTIVE / INBOUND / QUEUE, TASK_ENQUEUED, request TTL armed";
     Task02 => "TASK-02", "Agent reserved within the TTL: media RESERVED, RONA timer armed";
     Task03 => "TASK-03", "Agent accepts: media ACTIVE, the agent joins as PRIMARY";
@@ -88,6 +89,7 @@ rules! {
     Task22 => "TASK-22", "Media states move QUEUED > RESERVED > ACTIVE > CLOSED only; CLOSED tasks never change and carry a reason";
     Task23 => "TASK-23", "One open routing request per conversation; one open task per agent per conversation";
     Task24 => "TASK-24", "Agent SLA expiry closes the agents' tasks (DONE) and queues the conversation again";
+    Task25 => "TASK-25", "A channel session ends: its media on every open task CLOSED, the task stays";
     Conv01 => "CONV-01", "Created: the first channel session creates the topic; the bot is a participant until Closed";
     Conv02 => "CONV-02", "Active: the customer is present and at least one PRIMARY agent is";
     Conv03 => "CONV-03", "On Hold: a PRIMARY agent pauses an Active conversation; hold timer armed";
@@ -130,13 +132,18 @@ pub enum RuleSet {
     Documented,
     /// `documented` plus the vendor's two "ATM" behaviours of `949321729.md`.
     AsImplemented,
+    /// `specified` with what the vendor's own Routing Engine code does (`VC-nn`, each citing
+    /// repository, path and line) and the `documented` readings that code confirms (DEV-11).
+    /// The Conversation Monitor's and Manager's code is not public: they stay `specified`.
+    VendorCode,
 }
 
 impl RuleSet {
-    pub const ALL: [RuleSet; 3] = [
+    pub const ALL: [RuleSet; 4] = [
         RuleSet::Specified,
         RuleSet::Documented,
         RuleSet::AsImplemented,
+        RuleSet::VendorCode,
     ];
 
     pub fn name(self) -> &'static str {
@@ -144,6 +151,7 @@ impl RuleSet {
             RuleSet::Specified => "specified",
             RuleSet::Documented => "documented",
             RuleSet::AsImplemented => "as-implemented",
+            RuleSet::VendorCode => "vendor-code",
         }
     }
 
@@ -151,8 +159,12 @@ impl RuleSet {
     pub fn has(self, deviation: Deviation) -> bool {
         match self {
             RuleSet::Specified => false,
-            RuleSet::Documented => deviation.in_documented(),
-            RuleSet::AsImplemented => true,
+            RuleSet::Documented => deviation.family() == Family::Documented,
+            RuleSet::AsImplemented => deviation.family() != Family::VendorCode,
+            RuleSet::VendorCode => {
+                deviation.family() == Family::VendorCode
+                    || deviation == Deviation::FlushPublishesNothing
+            }
         }
     }
 }
@@ -170,13 +182,25 @@ impl FromStr for RuleSet {
             .into_iter()
             .find(|r| r.name() == s)
             .ok_or_else(|| {
-                format!("unknown rule set `{s}` (expected specified, documented or as-implemented)")
+                format!("unknown rule set `{s}` (expected specified, documented, as-implemented or vendor-code)")
             })
     }
 }
 
+/// Where a deviation comes from, which decides the rule sets that have it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Family {
+    /// A cell or section of the sources as written (`DEV-nn`): `documented`, `as-implemented`.
+    Documented,
+    /// A behaviour the sources say the vendor's system had "at the moment" (`ATM-nn`):
+    /// `as-implemented` only.
+    Atm,
+    /// What the vendor's public Routing Engine code does (`VC-nn`): `vendor-code` only.
+    VendorCode,
+}
+
 macro_rules! deviations {
-    ($($variant:ident => $id:literal, $rule:ident, $documented:literal, $title:literal;)*) => {
+    ($($variant:ident => $id:literal, $rule:ident, $family:ident, $title:literal;)*) => {
         /// A place where `documented` or `as-implemented` differs from `specified`.
         /// RULES.md lists each under its ID, next to the rule it changes.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -186,28 +210,32 @@ macro_rules! deviations {
             pub const ALL: &'static [Deviation] = &[$(Deviation::$variant,)*];
             pub fn id(self) -> &'static str { match self { $(Deviation::$variant => $id,)* } }
             pub fn rule(self) -> Rule { match self { $(Deviation::$variant => Rule::$rule,)* } }
-            /// True for the table-as-written deviations; false for the two "ATM" ones that only
-            /// `as-implemented` has.
-            pub fn in_documented(self) -> bool { match self { $(Deviation::$variant => $documented,)* } }
+            pub fn family(self) -> Family { match self { $(Deviation::$variant => Family::$family,)* } }
+            /// True for the table-as-written deviations; false for the "ATM" ones that only
+            /// `as-implemented` has and the vendor code's.
+            pub fn in_documented(self) -> bool { self.family() == Family::Documented }
             pub fn title(self) -> &'static str { match self { $(Deviation::$variant => $title,)* } }
         }
     };
 }
 
 deviations! {
-    SubscribeIgnoresVoiceAndHold => "DEV-01", Sla05, true, "AGENT_SUBSCRIBED starts the agent SLA even during voice or hold";
-    CustomerMessageAgentSlaLoose => "DEV-02", Sla14, true, "CUSTOMER_MESSAGE starts the agent SLA for WRAP_UP-only agents and during voice, and restarts a running one";
-    CustomerMessageKeepsOwnSla => "DEV-03", Sla16, true, "CUSTOMER_MESSAGE keeps the customer SLA of the session written on, and starts the others during voice";
-    AgentMessageIgnoresHold => "DEV-04", Sla13, true, "AGENT_MESSAGE starts customer SLAs while on hold, and for a WRAP_UP agent's note";
-    PauseKeepsAgentSla => "DEV-05", Sla19, true, "CONVERSATION_PAUSED leaves the agent SLA running";
-    ResumeHasNoRule => "DEV-06", Sla22, true, "CONVERSATION_RESUMED restarts neither SLA";
-    NoAgentAvailableLatestAny => "DEV-07", Sla20, true, "NO_AGENT_AVAILABLE starts the latest session's SLA even if it ended, is voice, or agents are present";
-    StartsIgnoreHold => "DEV-08", Sla11, true, "CHANNEL_SESSION_STARTED (non-voice) and CHANNEL_SESSION_ENDED (voice) start customer SLAs while on hold";
-    QueueTransferRonaCloses => "DEV-09", Task12, true, "RONA on a queue transfer closes the task and publishes NO_AGENT_AVAILABLE";
-    PullModeQueue => "DEV-10", Task08, true, "PULL tasks have mode QUEUE";
-    FlushPublishesNothing => "DEV-11", Task21, true, "Queue flush publishes no NO_AGENT_AVAILABLE";
-    EnqueueIgnoresPresentAgent => "DEV-13", Sla04, true, "TASK_ENQUEUED of a conference stops the customer SLA although an agent is present";
-    UnsubscribeCountsWrapUp => "DEV-12", Sla07, true, "AGENT_UNSUBSCRIBED stops the agent SLA only when no agent at all is left, WRAP_UP ones included";
-    SessionStartAllChannels => "ATM-01", Sla02, false, "A non-voice CHANNEL_SESSION_STARTED starts the customer SLA of every non-voice session";
-    StopOnEveryTaskStateChange => "ATM-02", Sla04, false, "Every TASK_STATE_CHANGED stops the customer SLA of the task's session";
+    SubscribeIgnoresVoiceAndHold => "DEV-01", Sla05, Documented, "AGENT_SUBSCRIBED starts the agent SLA even during voice or hold";
+    CustomerMessageAgentSlaLoose => "DEV-02", Sla14, Documented, "CUSTOMER_MESSAGE starts the agent SLA for WRAP_UP-only agents and during voice, and restarts a running one";
+    CustomerMessageKeepsOwnSla => "DEV-03", Sla16, Documented, "CUSTOMER_MESSAGE keeps the customer SLA of the session written on, and starts the others during voice";
+    AgentMessageIgnoresHold => "DEV-04", Sla13, Documented, "AGENT_MESSAGE starts customer SLAs while on hold, and for a WRAP_UP agent's note";
+    PauseKeepsAgentSla => "DEV-05", Sla19, Documented, "CONVERSATION_PAUSED leaves the agent SLA running";
+    ResumeHasNoRule => "DEV-06", Sla22, Documented, "CONVERSATION_RESUMED restarts neither SLA";
+    NoAgentAvailableLatestAny => "DEV-07", Sla20, Documented, "NO_AGENT_AVAILABLE starts the latest session's SLA even if it ended, is voice, or agents are present";
+    StartsIgnoreHold => "DEV-08", Sla11, Documented, "CHANNEL_SESSION_STARTED (non-voice) and CHANNEL_SESSION_ENDED (voice) start customer SLAs while on hold";
+    QueueTransferRonaCloses => "DEV-09", Task12, Documented, "RONA on a queue transfer closes the task and publishes NO_AGENT_AVAILABLE";
+    PullModeQueue => "DEV-10", Task08, Documented, "PULL tasks have mode QUEUE";
+    FlushPublishesNothing => "DEV-11", Task21, Documented, "Queue flush publishes no NO_AGENT_AVAILABLE";
+    EnqueueIgnoresPresentAgent => "DEV-13", Sla04, Documented, "TASK_ENQUEUED of a conference stops the customer SLA although an agent is present";
+    UnsubscribeCountsWrapUp => "DEV-12", Sla07, Documented, "AGENT_UNSUBSCRIBED stops the agent SLA only when no agent at all is left, WRAP_UP ones included";
+    SessionStartAllChannels => "ATM-01", Sla02, Atm, "A non-voice CHANNEL_SESSION_STARTED starts the customer SLA of every non-voice session";
+    StopOnEveryTaskStateChange => "ATM-02", Sla04, Atm, "Every TASK_STATE_CHANGED stops the customer SLA of the task's session";
+    ReservedAfterTaskChange => "VC-01", Task02, VendorCode, "A reservation publishes TASK_STATE_CHANGED before AGENT_RESERVED";
+    NamedTransferRonaNoAgent => "VC-02", Task14, VendorCode, "RONA on a named transfer closes the task NO_AGENT_AVAILABLE (no TTL runs), not RONA";
+    LogoutDoesNotReroute => "VC-03", Task20, VendorCode, "The logout of an ACTIVE agent closes the task and routes nothing again";
 }

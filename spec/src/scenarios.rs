@@ -177,11 +177,18 @@ fn web_chat_opening() -> Vec<Step> {
             Input::SessionStarted {
                 session: S1,
                 channel: ChannelKind::NonVoice,
+                routing_mode: None,
             },
         ),
         at(1_000, Input::BotMessage { session: S1 }),
         at(2_000, Input::CustomerMessage { session: S1 }),
-        at(3_000, Input::RequestAgent { session: S1 }),
+        at(
+            3_000,
+            Input::RequestAgent {
+                session: S1,
+                direction: None,
+            },
+        ),
     ]
 }
 
@@ -191,6 +198,30 @@ fn agent_joins() -> Vec<Step> {
     steps.push(at(4_000, Input::ReserveAgent { agent: A1 }));
     steps.push(at(5_000, Input::AcceptTask { agent: A1 }));
     steps
+}
+
+/// A web chat on session 1 served at once: started at 0, FIND_AGENT (with `direction`) at
+/// 1 s, agent 1 reserved at 2 s and accepting at 3 s.
+fn chat_served(direction: Option<Direction>) -> Vec<Step> {
+    vec![
+        at(
+            0,
+            Input::SessionStarted {
+                session: S1,
+                channel: ChannelKind::NonVoice,
+                routing_mode: None,
+            },
+        ),
+        at(
+            1_000,
+            Input::RequestAgent {
+                session: S1,
+                direction,
+            },
+        ),
+        at(2_000, Input::ReserveAgent { agent: A1 }),
+        at(3_000, Input::AcceptTask { agent: A1 }),
+    ]
 }
 
 fn scenario(name: &str, title: &str, rules: &[&str], config: Config, steps: Vec<Step>) -> Scenario {
@@ -300,6 +331,7 @@ pub fn seed_scenarios() -> Vec<Scenario> {
         Input::SessionStarted {
             session: S2,
             channel: ChannelKind::NonVoice,
+            routing_mode: None,
         },
     ));
     list.push(scenario(
@@ -316,6 +348,7 @@ pub fn seed_scenarios() -> Vec<Scenario> {
         Input::SessionStarted {
             session: S2,
             channel: ChannelKind::Voice,
+            routing_mode: None,
         },
     ));
     list.push(scenario(
@@ -352,9 +385,16 @@ pub fn seed_scenarios() -> Vec<Scenario> {
         Input::SessionStarted {
             session: S2,
             channel: ChannelKind::NonVoice,
+            routing_mode: None,
         },
     ));
-    steps.push(at(6_000, Input::RequestAgent { session: S2 }));
+    steps.push(at(
+        6_000,
+        Input::RequestAgent {
+            session: S2,
+            direction: None,
+        },
+    ));
     steps.push(at(7_000, Input::PullConversation { agent: A1 }));
     list.push(scenario(
         "pull-then-second-session",
@@ -403,7 +443,13 @@ pub fn seed_scenarios() -> Vec<Scenario> {
     ));
 
     let mut steps = agent_joins();
-    steps.push(at(6_000, Input::HoldConversation { agent: A1 }));
+    steps.push(at(
+        6_000,
+        Input::HoldConversation {
+            agent: A1,
+            hold_ms: None,
+        },
+    ));
     steps.push(at(7_000, Input::CustomerMessage { session: S1 }));
     steps.push(at(8_000, Input::ResumeConversation { agent: A1 }));
     list.push(scenario(
@@ -418,7 +464,7 @@ pub fn seed_scenarios() -> Vec<Scenario> {
     // is not a whole millisecond, two SLA timers due at one instant, and a call
     // that starts during a hold.
     let odd = Config {
-        agent_sla_ms: 33_333,
+        agent_sla_ms: Some(33_333),
         customer_sla_ms: 33_333,
         agent_sla_thresholds_pct: vec![50],
         customer_sla_thresholds_pct: vec![50],
@@ -430,6 +476,7 @@ pub fn seed_scenarios() -> Vec<Scenario> {
             Input::SessionStarted {
                 session: S1,
                 channel: ChannelKind::NonVoice,
+                routing_mode: None,
             },
         ),
         at(
@@ -452,28 +499,20 @@ pub fn seed_scenarios() -> Vec<Scenario> {
     // 50 % of 58 s, from t=4 s) are both due at t=33 s: they fire in key order, the agent
     // SLA first (conformance/FORMAT.md, "Time").
     let together = Config {
-        agent_sla_ms: 60_000,
+        agent_sla_ms: Some(60_000),
         customer_sla_ms: 58_000,
         agent_sla_thresholds_pct: vec![50],
         customer_sla_thresholds_pct: vec![50],
         ..push.clone()
     };
-    let steps = vec![
-        at(
-            0,
-            Input::SessionStarted {
-                session: S1,
-                channel: ChannelKind::NonVoice,
-            },
-        ),
-        at(1_000, Input::RequestAgent { session: S1 }),
-        at(2_000, Input::ReserveAgent { agent: A1 }),
-        at(3_000, Input::AcceptTask { agent: A1 }),
+    let mut steps = chat_served(None);
+    steps.extend([
         at(
             4_000,
             Input::SessionStarted {
                 session: S2,
                 channel: ChannelKind::NonVoice,
+                routing_mode: None,
             },
         ),
         at(
@@ -482,7 +521,7 @@ pub fn seed_scenarios() -> Vec<Scenario> {
                 timer: crate::TimerKey::AgentSla,
             },
         ),
-    ];
+    ]);
     list.push(scenario(
         "agent-and-customer-sla-due-together",
         "The agent SLA and a chat's customer SLA reach a threshold at the same instant",
@@ -492,12 +531,19 @@ pub fn seed_scenarios() -> Vec<Scenario> {
     ));
 
     let mut steps = agent_joins();
-    steps.push(at(6_000, Input::HoldConversation { agent: A1 }));
+    steps.push(at(
+        6_000,
+        Input::HoldConversation {
+            agent: A1,
+            hold_ms: None,
+        },
+    ));
     steps.push(at(
         7_000,
         Input::SessionStarted {
             session: S2,
             channel: ChannelKind::Voice,
+            routing_mode: None,
         },
     ));
     steps.push(at(8_000, Input::ResumeConversation { agent: A1 }));
@@ -506,7 +552,82 @@ pub fn seed_scenarios() -> Vec<Scenario> {
         "voice-starts-during-hold",
         "A call starts while the chat is on hold; the agent resumes; the call ends",
         &["CONV-03", "SLA-03", "CONV-04", "SLA-11"],
-        push,
+        push.clone(),
+        steps,
+    ));
+
+    // Issue 10: statements of the sources that cxspec had left out.
+    let mut steps = agent_joins();
+    steps.push(at(6_000, Input::CustomerMessage { session: S1 }));
+    steps.push(at(
+        7_000,
+        Input::AgentMessage {
+            agent: A1,
+            wrap_up: true,
+        },
+    ));
+    steps.push(at(
+        8_000,
+        Input::AgentMessage {
+            agent: A1,
+            wrap_up: false,
+        },
+    ));
+    list.push(scenario(
+        "wrap-up-during-conversation",
+        "The agent gives a wrap-up during the conversation: not an answer; then answers",
+        &["SLA-12", "SLA-13"],
+        push.clone(),
+        steps,
+    ));
+
+    let mut steps = chat_served(None);
+    steps.extend([
+        at(
+            4_000,
+            Input::SessionStarted {
+                session: S2,
+                channel: ChannelKind::NonVoice,
+                routing_mode: Some(RoutingMode::Pull),
+            },
+        ),
+        at(
+            5_000,
+            Input::RequestAgent {
+                session: S2,
+                direction: None,
+            },
+        ),
+        at(6_000, Input::PullConversation { agent: A2 }),
+        at(7_000, Input::SessionEnded { session: S2 }),
+    ]);
+    list.push(scenario(
+        "push-and-pull-channels",
+        "A PUSH chat and a PULL chat in one conversation; the pulled chat ends",
+        &["TASK-01", "TASK-07", "TASK-08", "TASK-25"],
+        push.clone(),
+        steps,
+    ));
+
+    let mut steps = chat_served(Some(Direction::Outbound));
+    steps.extend([
+        at(4_000, Input::CustomerMessage { session: S1 }),
+        at(
+            5_000,
+            Input::AgentMessage {
+                agent: A1,
+                wrap_up: false,
+            },
+        ),
+    ]);
+    list.push(scenario(
+        "outbound-without-agent-sla",
+        "An OUTBOUND request on a queue with no agent response time",
+        &["TASK-01", "SLA-29", "SLA-13"],
+        Config {
+            agent_sla_ms: None,
+            ..wrap_up.clone()
+        },
         steps,
     ));
     list

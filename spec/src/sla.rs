@@ -94,10 +94,15 @@ impl SlaTimers {
         out: &mut Outcome,
         bus: &mut Bus,
     ) {
+        // SLA-29: a queue or list without an agent response time has no agent SLA.
+        let Some(duration_ms) = config.agent_sla_ms else {
+            out.rule(Rule::Sla29);
+            return;
+        };
         out.rule(Rule::Sla26);
         let timer = SlaTimer::new(
             now_ms,
-            config.agent_sla_ms,
+            duration_ms,
             &config.agent_sla_thresholds_pct,
             round_up,
         );
@@ -201,9 +206,18 @@ impl SlaTimers {
         let timer = self.agent.as_mut().expect("guarded: agent SLA armed");
         match Self::fire(timer, &config.agent_sla_thresholds_pct, rules) {
             Fired::Threshold { level, percent } => {
-                out.armed(TimerKey::AgentSla, timer.deadline_ms);
+                let deadline_ms = timer.deadline_ms;
+                out.armed(TimerKey::AgentSla, deadline_ms);
                 out.rule(Rule::Sla23);
-                bus.publish(out, Published::AgentSlaThresholdReached { level, percent });
+                // R-23 `sla-started`: the events page's name, a repeated AGENT_SLA_STARTED.
+                bus.publish(
+                    out,
+                    if rules.takes(Reading::ThresholdEvent, "sla-started") {
+                        Published::AgentSlaStarted { deadline_ms }
+                    } else {
+                        Published::AgentSlaThresholdReached { level, percent }
+                    },
+                );
             }
             Fired::Expired => {
                 out.rule(Rule::Sla24);
@@ -231,17 +245,22 @@ impl SlaTimers {
             rules,
         ) {
             Fired::Threshold { level, percent } => {
-                out.armed(
-                    TimerKey::CustomerSla { session },
-                    self.customer[i].1.deadline_ms,
-                );
+                let deadline_ms = self.customer[i].1.deadline_ms;
+                out.armed(TimerKey::CustomerSla { session }, deadline_ms);
                 out.rule(Rule::Sla23);
                 bus.publish(
                     out,
-                    Published::CustomerSlaThresholdReached {
-                        session,
-                        level,
-                        percent,
+                    if rules.takes(Reading::ThresholdEvent, "sla-started") {
+                        Published::CustomerSlaStarted {
+                            session,
+                            deadline_ms,
+                        }
+                    } else {
+                        Published::CustomerSlaThresholdReached {
+                            session,
+                            level,
+                            percent,
+                        }
                     },
                 );
             }
@@ -490,9 +509,9 @@ fn sla_11_voice_end_starts_chat_slas(cx: &mut Cell, session: SessionId) {
     }
 }
 
-/// SLA-12: a PRIMARY agent's message stops the agent SLA.
-fn sla_12_agent_reply_stops_agent_sla(cx: &mut Cell, role: Role) {
-    if role == Role::Primary {
+/// SLA-12: a PRIMARY agent's message that is not a wrap-up stops the agent SLA.
+fn sla_12_agent_reply_stops_agent_sla(cx: &mut Cell, role: Role, wrap_up: bool) {
+    if role == Role::Primary && !wrap_up {
         cx.rule(Rule::Sla12);
         cx.stop_agent();
     }
@@ -500,9 +519,10 @@ fn sla_12_agent_reply_stops_agent_sla(cx: &mut Cell, role: Role) {
 
 /// SLA-13: a PRIMARY agent's message starts every open chat's customer SLA, unless a voice
 /// session is open or the conversation is on hold. DEV-04: on hold and for a WRAP_UP
-/// agent's note too.
-fn sla_13_agent_reply_starts_customer_sla(cx: &mut Cell, role: Role) {
-    let note = role == Role::WrapUp && !cx.rules.has(Deviation::AgentMessageIgnoresHold);
+/// agent's note and a wrap-up too.
+fn sla_13_agent_reply_starts_customer_sla(cx: &mut Cell, role: Role, wrap_up: bool) {
+    let note =
+        (role == Role::WrapUp || wrap_up) && !cx.rules.has(Deviation::AgentMessageIgnoresHold);
     if !cx.conv.voice_open()
         && !cx.hold_blocks_customer(Some(Deviation::AgentMessageIgnoresHold))
         && !note
@@ -694,6 +714,7 @@ impl SlaTimers {
             Published::ChannelSessionStarted {
                 session,
                 channel: ChannelKind::Voice,
+                ..
             } => {
                 sla_01_voice_stops_agent_sla(cx);
                 sla_03_voice_takes_over_customer_sla(cx, session);
@@ -701,6 +722,7 @@ impl SlaTimers {
             Published::ChannelSessionStarted {
                 session,
                 channel: ChannelKind::NonVoice,
+                ..
             } => sla_02_chat_starts_its_customer_sla(cx, session),
             Published::TaskEnqueued { session, .. } => {
                 sla_04_enqueue_stops_customer_sla(cx, session)
@@ -721,9 +743,9 @@ impl SlaTimers {
                 sla_10_session_end_stops_its_customer_sla(cx, session);
                 sla_11_voice_end_starts_chat_slas(cx, session);
             }
-            Published::AgentMessage { role, .. } => {
-                sla_12_agent_reply_stops_agent_sla(cx, role);
-                sla_13_agent_reply_starts_customer_sla(cx, role);
+            Published::AgentMessage { role, wrap_up, .. } => {
+                sla_12_agent_reply_stops_agent_sla(cx, role, wrap_up);
+                sla_13_agent_reply_starts_customer_sla(cx, role, wrap_up);
             }
             Published::CustomerMessage { session } => {
                 sla_14_customer_message_starts_agent_sla(cx);

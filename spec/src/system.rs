@@ -148,22 +148,33 @@ impl System {
                     return Err(Reject::VoiceSession);
                 }
             }
-            Input::AgentMessage { agent } => {
+            Input::AgentMessage { agent, .. } => {
                 conv.participant(agent)
                     .ok_or(Reject::AgentNotInConversation)?;
             }
-            Input::RequestAgent { session } => {
+            Input::RequestAgent { session, direction } => {
                 if conv.open_session(session)?.channel == ChannelKind::Voice {
                     return Err(Reject::VoiceSession);
                 }
-                tasks.check_request(session, conv, config)?;
+                if !matches!(
+                    direction,
+                    None | Some(Direction::Inbound | Direction::Outbound)
+                ) {
+                    return Err(Reject::InvalidDirection);
+                }
+                tasks.check_request(session, conv)?;
             }
             Input::ReserveAgent { agent } => tasks.check_reserve(agent)?,
             Input::AcceptTask { agent } => {
                 tasks.reserved_task_of(agent).ok_or(Reject::NotReserved)?;
             }
             Input::PullConversation { agent } => {
-                if config.routing_mode != RoutingMode::Pull {
+                // Routing mode is per channel: PULL needs a session whose channel pulls.
+                if !conv
+                    .sessions
+                    .iter()
+                    .any(|s| s.routing_mode == RoutingMode::Pull)
+                {
                     return Err(Reject::WrongRoutingMode);
                 }
                 if !tasks
@@ -196,8 +207,11 @@ impl System {
             Input::WrapUpApplied { agent } | Input::LeaveWithoutWrapUp { agent } => {
                 tasks.wrap_up_task_of(agent).ok_or(Reject::NotInWrapUp)?;
             }
-            Input::HoldConversation { agent } => {
+            Input::HoldConversation { agent, hold_ms } => {
                 conv.primary(agent)?;
+                if let Some(hold_ms) = hold_ms {
+                    crate::config::check_duration(hold_ms).map_err(|_| Reject::InvalidHoldTime)?;
+                }
                 if conv.state != ConversationState::Active {
                     return Err(Reject::NotActive);
                 }
@@ -241,9 +255,16 @@ impl System {
         // can arm is `now_ms` plus at most the longest configured duration, so when that sum
         // is within MAX_TIME_MS no deadline is wrapped or inexact. A timer's fire is exempt:
         // a timer once armed must fire, and what it arms saturates rather than wraps.
+        let longest = match *input {
+            Input::HoldConversation {
+                hold_ms: Some(hold_ms),
+                ..
+            } => config.longest_duration_ms().max(hold_ms),
+            _ => config.longest_duration_ms(),
+        };
         if !matches!(input, Input::TimerFired { .. })
             && now_ms
-                .checked_add(config.longest_duration_ms())
+                .checked_add(longest)
                 .is_none_or(|latest| latest > crate::config::MAX_TIME_MS)
         {
             return Err(Reject::TimeOutOfRange);
@@ -259,13 +280,15 @@ impl System {
             sla,
         } = self;
         match *input {
-            Input::SessionStarted { session, channel } => {
-                conv.start_session(session, channel, config, out, &mut bus)?
-            }
+            Input::SessionStarted {
+                session,
+                channel,
+                routing_mode,
+            } => conv.start_session(session, channel, routing_mode, config, out, &mut bus)?,
             Input::SessionEnded { session } => conv.end_session(session, config, out, &mut bus),
             Input::CustomerMessage { session } => conv.customer_message(session, out, &mut bus),
             Input::BotMessage { session } => conv.bot_message(session, out, &mut bus),
-            Input::AgentMessage { agent } => {
+            Input::AgentMessage { agent, wrap_up } => {
                 // R-07 `resumes`: an agent's message during hold is taken as the end of it
                 // (`153747909.md`), so the resume comes first and the message meets an
                 // active conversation.
@@ -273,12 +296,20 @@ impl System {
                     conv.resume(config, out, &mut bus);
                 }
                 let role = conv.participant(agent).expect("guarded").role;
-                conv.agent_message(agent, role, out, &mut bus);
+                conv.agent_message(agent, role, wrap_up, out, &mut bus);
             }
-            Input::RequestAgent { session } => {
-                tasks.request_agent(session, now_ms, config, out, &mut bus)
+            Input::RequestAgent { session, direction } => tasks.request_agent(
+                session,
+                direction.unwrap_or(Direction::Inbound),
+                conv,
+                now_ms,
+                config,
+                out,
+                &mut bus,
+            ),
+            Input::ReserveAgent { agent } => {
+                tasks.reserve(agent, now_ms, config, rules, out, &mut bus)
             }
-            Input::ReserveAgent { agent } => tasks.reserve(agent, now_ms, config, out, &mut bus),
             Input::AcceptTask { agent } => tasks.accept(agent, out, &mut bus),
             Input::PullConversation { agent } => tasks.pull(agent, config, rules, out, &mut bus),
             Input::QueueTransfer { agent } => {
@@ -314,7 +345,9 @@ impl System {
                 let id = tasks.wrap_up_task_of(agent).expect("guarded");
                 tasks.finish_wrap_up(id, out, &mut bus);
             }
-            Input::HoldConversation { .. } => conv.pause(now_ms, config, out, &mut bus),
+            Input::HoldConversation { hold_ms, .. } => {
+                conv.pause(now_ms, hold_ms, config, out, &mut bus)
+            }
             Input::ResumeConversation { .. } => conv.resume(config, out, &mut bus),
             Input::AgentLogout { agent } => {
                 out.rule(Rule::Task20);
@@ -342,7 +375,7 @@ impl System {
         while let Some(event) = bus.next() {
             sla.consume(&event, conv, now_ms, config, rules, out, &mut bus);
             conv.consume(&event, config, out, &mut bus);
-            tasks.consume(&event, conv, now_ms, config, out, &mut bus);
+            tasks.consume(&event, conv, now_ms, config, rules, out, &mut bus);
         }
         let inline_after = self.inline_timers();
         for (key, before, after) in [

@@ -11,7 +11,7 @@
 use crate::config::{deadline_after, Config};
 use crate::conversation::{Bus, Conversation};
 use crate::event::{Published, Reject, TaskView, TimerKey};
-use crate::readings::Rules;
+use crate::readings::{Reading, Rules};
 use crate::rules::{Deviation, Rule};
 use crate::types::*;
 use crate::Outcome;
@@ -62,7 +62,11 @@ impl Task {
             direction: self.direction,
             mode: self.mode,
             reason: self.reason,
-            extra_medias: self.medias[1..].iter().map(|m| m.session).collect(),
+            extra_medias: self.medias[1..]
+                .iter()
+                .filter(|m| m.state != MediaState::Closed)
+                .map(|m| m.session)
+                .collect(),
         }
     }
 }
@@ -83,6 +87,8 @@ pub enum RequestKind {
 pub struct Request {
     pub kind: RequestKind,
     pub session: SessionId,
+    /// FIND_AGENT's direction, carried by every task the request creates.
+    pub direction: Direction,
     /// The task currently serving the request (none while parked for PULL).
     pub task: Option<TaskId>,
     pub ttl_deadline_ms: Option<u64>,
@@ -141,12 +147,14 @@ impl TaskBook {
         &self,
         session: SessionId,
         conv: &Conversation,
-        config: &Config,
     ) -> Result<(), Reject> {
         if self.request.is_some() {
             return Err(Reject::RequestAlreadyOpen);
         }
-        match config.routing_mode {
+        let mode = conv
+            .session(session)
+            .map_or(RoutingMode::Push, |s| s.routing_mode);
+        match mode {
             RoutingMode::Push if conv.has_primary() => Err(Reject::AgentAlreadyPresent),
             // In PULL a second session of a served customer is parked again, so that the
             // agent can take it too (TASK-09); a session already served is not.
@@ -282,6 +290,7 @@ impl TaskBook {
         self.request = Some(Request {
             kind,
             session,
+            direction,
             task: None,
             ttl_deadline_ms: Some(deadline_after(now_ms, config.request_ttl_ms)),
             ttl_expired: false,
@@ -290,20 +299,26 @@ impl TaskBook {
     }
 
     /// A new routing request for the customer (TASK-01 PUSH, TASK-07 PULL).
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn request_agent(
         &mut self,
         session: SessionId,
+        direction: Direction,
+        conv: &Conversation,
         now_ms: u64,
         config: &Config,
         out: &mut Outcome,
         bus: &mut Bus,
     ) {
-        match config.routing_mode {
+        let mode = conv
+            .session(session)
+            .map_or(config.routing_mode, |s| s.routing_mode);
+        match mode {
             RoutingMode::Push => {
                 out.rule(Rule::Task01);
                 self.open_queued(
                     RequestKind::Push,
-                    Direction::Inbound,
+                    direction,
                     session,
                     now_ms,
                     config,
@@ -316,6 +331,7 @@ impl TaskBook {
                 self.request = Some(Request {
                     kind: RequestKind::Pull,
                     session,
+                    direction,
                     task: None,
                     ttl_deadline_ms: None,
                     ttl_expired: false,
@@ -324,11 +340,13 @@ impl TaskBook {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn reserve(
         &mut self,
         agent: AgentId,
         now_ms: u64,
         config: &Config,
+        rules: Rules,
         out: &mut Outcome,
         bus: &mut Bus,
     ) {
@@ -338,8 +356,13 @@ impl TaskBook {
         task.agent = Some(agent);
         task.medias[0].state = MediaState::Reserved;
         task.rona_deadline_ms = Some(deadline_after(now_ms, config.rona_ms));
-        bus.publish(out, Published::AgentReserved { agent, task: id });
-        self.publish_task(id, out, bus);
+        if rules.has(Deviation::ReservedAfterTaskChange) {
+            self.publish_task(id, out, bus);
+            bus.publish(out, Published::AgentReserved { agent, task: id });
+        } else {
+            bus.publish(out, Published::AgentReserved { agent, task: id });
+            self.publish_task(id, out, bus);
+        }
     }
 
     pub(crate) fn accept(&mut self, agent: AgentId, out: &mut Outcome, bus: &mut Bus) {
@@ -391,7 +414,7 @@ impl TaskBook {
             request.session,
             Some(agent),
             MediaState::Active,
-            Direction::Inbound,
+            request.direction,
             mode,
         );
         self.publish_task(id, out, bus);
@@ -414,6 +437,8 @@ impl TaskBook {
         task.wrap_up_reason = ReasonCode::Transferred;
         if config.wrap_up_enabled {
             task.state = TaskState::WrapUp;
+            // `2550490.md`, both transfers: "changed to WRAP_UP with reasonCode = TRANSFERRED".
+            task.reason = Some(ReasonCode::Transferred);
             task.wrap_up_deadline_ms = Some(deadline_after(now_ms, config.wrap_up_ms));
         } else {
             close(task, ReasonCode::Transferred);
@@ -467,6 +492,7 @@ impl TaskBook {
         self.request = Some(Request {
             kind: RequestKind::NamedTransfer,
             session,
+            direction: Direction::DirectTransfer,
             task: Some(id),
             ttl_deadline_ms: None,
             ttl_expired: false,
@@ -527,7 +553,16 @@ impl TaskBook {
             return;
         }
         out.rule(Rule::Task04);
-        close(self.task_mut(id), ReasonCode::Rona);
+        // VC-02: the vendor's Routing Engine closes a ringing task whose request has no
+        // running TTL with NO_AGENT_AVAILABLE; a named transfer has none.
+        let reason = if request.kind == RequestKind::NamedTransfer
+            && rules.has(Deviation::NamedTransferRonaNoAgent)
+        {
+            ReasonCode::NoAgentAvailable
+        } else {
+            ReasonCode::Rona
+        };
+        close(self.task_mut(id), reason);
         self.publish_task(id, out, bus);
         if requeue {
             let direction = self.task(id).expect("just closed").direction;
@@ -649,8 +684,10 @@ impl TaskBook {
             .open_sessions()
             .filter(|s| s.channel == ChannelKind::NonVoice)
             .last();
+        // The customer is routed again as an inbound request: the sources name no re-routing
+        // of an outbound conversation.
         if let Some(session) = latest_chat.map(|s| s.id) {
-            self.request_agent(session, now_ms, config, out, bus);
+            self.request_agent(session, Direction::Inbound, conv, now_ms, config, out, bus);
         }
     }
 
@@ -663,9 +700,15 @@ impl TaskBook {
         conv: &Conversation,
         now_ms: u64,
         config: &Config,
+        rules: Rules,
         out: &mut Outcome,
         bus: &mut Bus,
     ) {
+        if let Published::ChannelSessionEnded { session } = *event {
+            if rules.takes(Reading::MediaAtSessionEnd, "closes") {
+                self.close_medias_of(session, out, bus);
+            }
+        }
         match *event {
             Published::AgentUnsubscribed { agent, reason } => {
                 if let Some(id) = self.open_task_id(agent, TaskState::Active) {
@@ -688,7 +731,12 @@ impl TaskBook {
                     if let Some(id) = self.wrap_up_task_of(agent) {
                         self.finish_wrap_up(id, out, bus);
                     }
-                    self.reroute(conv, now_ms, config, out, bus);
+                    // VC-03: the vendor's Routing Engine only closes a logged-out agent's tasks.
+                    let no_reroute = reason == UnsubscribeReason::Logout
+                        && rules.has(Deviation::LogoutDoesNotReroute);
+                    if !no_reroute {
+                        self.reroute(conv, now_ms, config, out, bus);
+                    }
                 }
             }
             Published::ParticipantRoleChanged {
@@ -745,6 +793,31 @@ impl TaskBook {
             | Published::CustomerSlaStopped { .. }
             | Published::CustomerSlaThresholdReached { .. }
             | Published::CustomerSlaExpired { .. } => {}
+        }
+    }
+
+    /// TASK-25: the medias of an ended session close on every open task that keeps going (an
+    /// ACTIVE or WRAP_UP task); a waiting one is cancelled whole by TASK-18. Runs before the
+    /// request is looked at, so a task whose media closed here is not also cancelled.
+    fn close_medias_of(&mut self, session: SessionId, out: &mut Outcome, bus: &mut Bus) {
+        let mut changed = Vec::new();
+        for task in self.tasks.iter_mut().filter(|t| t.is_open()) {
+            let mut any = false;
+            for media in task.medias.iter_mut() {
+                if media.session == session && media.state == MediaState::Active {
+                    media.state = MediaState::Closed;
+                    any = true;
+                }
+            }
+            if any {
+                changed.push(task.id);
+            }
+        }
+        if !changed.is_empty() {
+            out.rule(Rule::Task25);
+        }
+        for id in changed {
+            self.publish_task(id, out, bus);
         }
     }
 

@@ -75,6 +75,7 @@ fn dev_01_subscribe_during_voice_starts_the_agent_sla() {
             Input::SessionStarted {
                 session: S2,
                 channel: ChannelKind::Voice,
+                routing_mode: None,
             },
         ),
         (6_000, Input::QueueConference { agent: A1 }),
@@ -96,6 +97,7 @@ fn dev_02_customer_message_starts_the_agent_sla_during_voice() {
             Input::SessionStarted {
                 session: S2,
                 channel: ChannelKind::Voice,
+                routing_mode: None,
             },
         ),
         (6_000, Input::CustomerMessage { session: S1 }),
@@ -117,8 +119,20 @@ fn dev_02_customer_message_starts_the_agent_sla_during_voice() {
 fn dev_04_agent_message_starts_customer_slas_on_hold() {
     // Under documented the pause also left the agent SLA running (DEV-05), so SLA-12 stops it.
     let s = steps(&[
-        (5_000, Input::HoldConversation { agent: A1 }),
-        (6_000, Input::AgentMessage { agent: A1 }),
+        (
+            5_000,
+            Input::HoldConversation {
+                agent: A1,
+                hold_ms: None,
+            },
+        ),
+        (
+            6_000,
+            Input::AgentMessage {
+                agent: A1,
+                wrap_up: false,
+            },
+        ),
     ]);
     witness(
         &Config::default(),
@@ -126,11 +140,13 @@ fn dev_04_agent_message_starts_customer_slas_on_hold() {
         vec![P::AgentMessage {
             agent: A1,
             role: Role::Primary,
+            wrap_up: false,
         }],
         vec![
             P::AgentMessage {
                 agent: A1,
                 role: Role::Primary,
+                wrap_up: false,
             },
             P::AgentSlaStopped,
             P::CustomerSlaStarted {
@@ -149,6 +165,7 @@ fn dev_07_no_agent_available_starts_the_latest_session_even_if_ended() {
             Input::SessionStarted {
                 session: S1,
                 channel: ChannelKind::NonVoice,
+                routing_mode: None,
             },
         ),
         (
@@ -156,10 +173,17 @@ fn dev_07_no_agent_available_starts_the_latest_session_even_if_ended() {
             Input::SessionStarted {
                 session: S2,
                 channel: ChannelKind::NonVoice,
+                routing_mode: None,
             },
         ),
         (2, Input::CustomerMessage { session: S1 }),
-        (3, Input::RequestAgent { session: S1 }),
+        (
+            3,
+            Input::RequestAgent {
+                session: S1,
+                direction: None,
+            },
+        ),
         (4, Input::SessionEnded { session: S2 }),
         (
             5,
@@ -210,18 +234,26 @@ fn dev_07_no_agent_available_starts_the_latest_session_even_if_ended() {
 #[test]
 fn dev_08_a_new_session_on_hold_starts_its_sla() {
     let s = steps(&[
-        (5_000, Input::HoldConversation { agent: A1 }),
+        (
+            5_000,
+            Input::HoldConversation {
+                agent: A1,
+                hold_ms: None,
+            },
+        ),
         (
             6_000,
             Input::SessionStarted {
                 session: S2,
                 channel: ChannelKind::NonVoice,
+                routing_mode: None,
             },
         ),
     ]);
     let started = P::ChannelSessionStarted {
         session: S2,
         channel: ChannelKind::NonVoice,
+        routing_mode: None,
     };
     witness(
         &Config::default(),
@@ -249,9 +281,16 @@ fn dev_10_pull_tasks_have_mode_queue() {
             Input::SessionStarted {
                 session: S1,
                 channel: ChannelKind::NonVoice,
+                routing_mode: None,
             },
         ),
-        (1, Input::RequestAgent { session: S1 }),
+        (
+            1,
+            Input::RequestAgent {
+                session: S1,
+                direction: None,
+            },
+        ),
         (2, Input::PullConversation { agent: A1 }),
     ];
     let mode = |rules| {
@@ -288,7 +327,13 @@ fn dev_12_a_wrap_up_agent_keeps_the_agent_sla_alive() {
 #[test]
 fn dev_13_a_conference_enqueue_stops_the_customer_sla() {
     let s = steps(&[
-        (5_000, Input::AgentMessage { agent: A1 }),
+        (
+            5_000,
+            Input::AgentMessage {
+                agent: A1,
+                wrap_up: false,
+            },
+        ),
         (6_000, Input::QueueConference { agent: A1 }),
     ]);
     let queued = P::TaskStateChanged {
@@ -314,6 +359,99 @@ fn dev_13_a_conference_enqueue_stops_the_customer_sla() {
         vec![queued.clone(), enqueued.clone()],
         vec![queued, enqueued, P::CustomerSlaStopped { session: S1 }],
     );
+}
+
+// ---- the vendor's Routing Engine code (`vendor-code`): VC-01..VC-03 ----------------------
+
+/// The events of the last step under `specified` and under `vendor-code`.
+fn specified_and_vendor(config: &Config, steps: &[(u64, Input)]) -> [Vec<Published>; 2] {
+    [
+        last_step(config, RuleSet::Specified, steps),
+        last_step(config, RuleSet::VendorCode, steps),
+    ]
+}
+
+#[test]
+fn vc_01_the_reservation_publishes_the_task_change_first() {
+    let reserve = &joined()[..4];
+    let [specified, vendor] = specified_and_vendor(&Config::default(), reserve);
+    assert_eq!(specified.len(), 2);
+    assert!(
+        matches!(specified[0], P::AgentReserved { .. }),
+        "{specified:?}"
+    );
+    assert!(
+        matches!(vendor[0], P::TaskStateChanged { .. }),
+        "{vendor:?}"
+    );
+    assert_eq!(vendor[1], specified[0]);
+    assert_eq!(vendor[0], specified[1]);
+}
+
+#[test]
+fn vc_02_a_named_transfer_rings_out_with_no_agent_available() {
+    let s = steps(&[
+        (5_000, Input::NamedTransfer { agent: A1, to: A2 }),
+        (
+            6_000,
+            Input::TimerFired {
+                timer: TimerKey::Rona { task: TaskId(2) },
+            },
+        ),
+    ]);
+    let [specified, vendor] = specified_and_vendor(&Config::default(), &s);
+    let reason = |events: &[Published]| {
+        events.iter().find_map(|e| match e {
+            P::TaskStateChanged { task } if task.id == TaskId(2) => task.reason,
+            _ => None,
+        })
+    };
+    assert_eq!(reason(&specified), Some(ReasonCode::Rona));
+    assert_eq!(reason(&vendor), Some(ReasonCode::NoAgentAvailable));
+    // Both end the request with NO_AGENT_AVAILABLE (TASK-14).
+    for events in [&specified, &vendor] {
+        assert!(events.iter().any(|e| matches!(
+            e,
+            P::NoAgentAvailable {
+                task: TaskId(2),
+                ..
+            }
+        )));
+    }
+}
+
+#[test]
+fn vc_03_a_logout_closes_the_task_and_queues_nothing() {
+    let s = steps(&[(5_000, Input::AgentLogout { agent: A1 })]);
+    let [specified, vendor] = specified_and_vendor(&Config::default(), &s);
+    let enqueued =
+        |events: &[Published]| events.iter().any(|e| matches!(e, P::TaskEnqueued { .. }));
+    assert!(enqueued(&specified), "TASK-20 re-routes: {specified:?}");
+    assert!(!enqueued(&vendor), "{vendor:?}");
+    let closed = |events: &[Published]| {
+        events.iter().any(|e| {
+            matches!(e, P::TaskStateChanged { task }
+                if task.id == TaskId(1) && task.reason == Some(ReasonCode::AgentLogout))
+        })
+    };
+    assert!(closed(&specified) && closed(&vendor));
+}
+
+#[test]
+fn vendor_code_confirms_dev_11_and_has_no_other_documented_deviation() {
+    for d in Deviation::ALL {
+        let expected = d.id().starts_with("VC-") || d.id() == "DEV-11";
+        assert_eq!(RuleSet::VendorCode.has(*d), expected, "{}", d.id());
+    }
+    // as-implemented keeps its meaning: every DEV and ATM, no VC.
+    for d in Deviation::ALL {
+        assert_eq!(
+            RuleSet::AsImplemented.has(*d),
+            !d.id().starts_with("VC-"),
+            "{}",
+            d.id()
+        );
+    }
 }
 
 #[test]

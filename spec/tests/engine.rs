@@ -9,6 +9,7 @@ fn chat(session: u32) -> Input {
     Input::SessionStarted {
         session: SessionId(session),
         channel: ChannelKind::NonVoice,
+        routing_mode: None,
     }
 }
 
@@ -31,6 +32,7 @@ fn request_ttl_fires_at_its_deadline_and_restarts_the_customer_sla() {
             7,
             Input::RequestAgent {
                 session: SessionId(1),
+                direction: None,
             },
             3_000,
         )
@@ -140,7 +142,14 @@ fn bad_input_is_an_error_not_a_panic() {
     );
     assert_eq!(engine.conversation(9).cloned(), before);
     let err = engine
-        .apply(9, Input::AgentMessage { agent: AgentId(99) }, 300)
+        .apply(
+            9,
+            Input::AgentMessage {
+                agent: AgentId(99),
+                wrap_up: false,
+            },
+            300,
+        )
         .unwrap_err();
     assert!(err.to_string().contains("UNKNOWN_AGENT"), "{err}");
 }
@@ -157,16 +166,26 @@ fn input_of(kind: u8, session: u32, agent: u32) -> Input {
         1 => Input::SessionStarted {
             session: s,
             channel: ChannelKind::Voice,
+            routing_mode: None,
         },
         2 => Input::CustomerMessage { session: s },
         3 => Input::BotMessage { session: s },
-        4 => Input::RequestAgent { session: s },
+        4 => Input::RequestAgent {
+            session: s,
+            direction: None,
+        },
         5 => Input::ReserveAgent { agent: a },
         6 => Input::AcceptTask { agent: a },
-        7 => Input::AgentMessage { agent: a },
+        7 => Input::AgentMessage {
+            agent: a,
+            wrap_up: false,
+        },
         8 => Input::LeaveConversation { agent: a },
         9 => Input::QueueTransfer { agent: a },
-        10 => Input::HoldConversation { agent: a },
+        10 => Input::HoldConversation {
+            agent: a,
+            hold_ms: None,
+        },
         11 => Input::SessionEnded { session: s },
         12 => Input::WrapUpApplied { agent: a },
         _ => Input::HousekeepingDone,
@@ -295,7 +314,13 @@ fn an_expiry_that_ends_a_timer_due_at_the_same_millisecond_wins() {
     let (s1, a1, a2) = (SessionId(1), AgentId(1), AgentId(2));
     for (at, input) in [
         (0, chat(1)),
-        (1_000, Input::RequestAgent { session: s1 }),
+        (
+            1_000,
+            Input::RequestAgent {
+                session: s1,
+                direction: None,
+            },
+        ),
         (2_000, Input::ReserveAgent { agent: a1 }),
         (3_000, Input::AcceptTask { agent: a1 }),
         (4_000, Input::QueueConference { agent: a1 }),

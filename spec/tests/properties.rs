@@ -34,14 +34,17 @@ fn draw() -> impl Strategy<Value = Draw> {
     let s = (1u32..=3).prop_map(SessionId);
     let a = (1u32..=4).prop_map(AgentId);
     prop_oneof![
-        (s.clone(), any::<bool>()).prop_map(|(session, voice)| Draw::Input(
+        (s.clone(), any::<bool>(), 0u8..3).prop_map(|(session, voice, mode)| Draw::Input(
             Input::SessionStarted {
                 session,
                 channel: if voice {
                     ChannelKind::Voice
                 } else {
                     ChannelKind::NonVoice
-                }
+                },
+                // Routing mode per channel: the configured one, or either named.
+                routing_mode: [None, Some(RoutingMode::Push), Some(RoutingMode::Pull)]
+                    [mode as usize],
             }
         )),
         s.clone()
@@ -50,10 +53,18 @@ fn draw() -> impl Strategy<Value = Draw> {
             .prop_map(|session| Draw::Input(Input::CustomerMessage { session })),
         s.clone()
             .prop_map(|session| Draw::Input(Input::BotMessage { session })),
-        s.clone()
-            .prop_map(|session| Draw::Input(Input::RequestAgent { session })),
-        a.clone()
-            .prop_map(|agent| Draw::Input(Input::AgentMessage { agent })),
+        (s.clone(), 0u8..4).prop_map(|(session, direction)| Draw::Input(Input::RequestAgent {
+            session,
+            // DIRECT_TRANSFER is not a FIND_AGENT direction: rejected.
+            direction: [
+                None,
+                Some(Direction::Inbound),
+                Some(Direction::Outbound),
+                Some(Direction::DirectTransfer)
+            ][direction as usize],
+        })),
+        (a.clone(), any::<bool>())
+            .prop_map(|(agent, wrap_up)| Draw::Input(Input::AgentMessage { agent, wrap_up })),
         a.clone()
             .prop_map(|agent| Draw::Input(Input::ReserveAgent { agent })),
         a.clone()
@@ -72,8 +83,11 @@ fn draw() -> impl Strategy<Value = Draw> {
             .prop_map(|agent| Draw::Input(Input::WrapUpApplied { agent })),
         a.clone()
             .prop_map(|agent| Draw::Input(Input::LeaveWithoutWrapUp { agent })),
-        a.clone()
-            .prop_map(|agent| Draw::Input(Input::HoldConversation { agent })),
+        (
+            a.clone(),
+            prop_oneof![Just(None), Just(Some(0)), (1u64..1_000_000).prop_map(Some)]
+        )
+            .prop_map(|(agent, hold_ms)| Draw::Input(Input::HoldConversation { agent, hold_ms })),
         a.clone()
             .prop_map(|agent| Draw::Input(Input::ResumeConversation { agent })),
         a.prop_map(|agent| Draw::Input(Input::AgentLogout { agent })),
@@ -135,7 +149,13 @@ fn run(
                 }
                 for p in &out.published {
                     if let Published::TaskStateChanged { task } = p {
-                        prop_assert_eq!(task.state == TaskState::Closed, task.reason.is_some());
+                        // A reason on a CLOSED task, and on a transfer's WRAP_UP (TASK-11).
+                        prop_assert_eq!(
+                            task.reason.is_some(),
+                            task.state == TaskState::Closed
+                                || (task.state == TaskState::WrapUp
+                                    && task.reason == Some(ReasonCode::Transferred))
+                        );
                     }
                 }
             }

@@ -94,11 +94,15 @@ fn agent_message_and_customer_message_trade_the_slas() {
         &[
             (
                 5_000,
-                Input::AgentMessage { agent: A1 },
+                Input::AgentMessage {
+                    agent: A1,
+                    wrap_up: false,
+                },
                 vec![
                     P::AgentMessage {
                         agent: A1,
                         role: Role::Primary,
+                        wrap_up: false,
                     },
                     P::AgentSlaStopped,
                     P::CustomerSlaStarted {
@@ -113,11 +117,13 @@ fn agent_message_and_customer_message_trade_the_slas() {
                 Input::SessionStarted {
                     session: S2,
                     channel: ChannelKind::NonVoice,
+                    routing_mode: None,
                 },
                 vec![
                     P::ChannelSessionStarted {
                         session: S2,
                         channel: ChannelKind::NonVoice,
+                        routing_mode: None,
                     },
                     P::CustomerSlaStarted {
                         session: S2,
@@ -236,6 +242,7 @@ fn customer_sla_expiry_ends_the_session_and_the_voice_end_restarts_chat_slas() {
             Input::SessionStarted {
                 session: S1,
                 channel: ChannelKind::NonVoice,
+                routing_mode: None,
             },
         )],
     );
@@ -249,11 +256,13 @@ fn customer_sla_expiry_ends_the_session_and_the_voice_end_restarts_chat_slas() {
                 Input::SessionStarted {
                     session: S2,
                     channel: ChannelKind::Voice,
+                    routing_mode: None,
                 },
                 vec![
                     P::ChannelSessionStarted {
                         session: S2,
                         channel: ChannelKind::Voice,
+                        routing_mode: None,
                     },
                     P::CustomerSlaStarted {
                         session: S2,
@@ -364,8 +373,10 @@ fn customer_leaving_cancels_a_waiting_task_and_agent_sla_stops_without_customer(
                     state: ConversationState::CustomerLeft,
                 },
                 P::AgentSlaStopped,
+                // The agent stays, so does the task; its media closes with the session.
+                view(1, Some(A1), TaskState::Active, MediaState::Closed, None),
             ],
-            &["SLA-09", "CONV-05"],
+            &["SLA-09", "CONV-05", "TASK-25"],
         )],
     );
 }
@@ -383,11 +394,13 @@ fn a_voice_call_cancels_the_queued_chat() {
             Input::SessionStarted {
                 session: S2,
                 channel: ChannelKind::Voice,
+                routing_mode: None,
             },
             vec![
                 P::ChannelSessionStarted {
                     session: S2,
                     channel: ChannelKind::Voice,
+                    routing_mode: None,
                 },
                 P::CustomerSlaStarted {
                     session: S2,
@@ -577,11 +590,18 @@ fn flush_closes_force_closed_and_only_specified_tells_the_sla() {
             Input::SessionStarted {
                 session: S1,
                 channel: ChannelKind::NonVoice,
+                routing_mode: None,
             },
         ),
         (1_000, Input::CustomerMessage { session: S1 }),
         (2_000, Input::BotMessage { session: S1 }),
-        (2_500, Input::RequestAgent { session: S1 }),
+        (
+            2_500,
+            Input::RequestAgent {
+                session: S1,
+                direction: None,
+            },
+        ),
     ];
     let closed = view(
         1,
@@ -631,7 +651,13 @@ fn flush_closes_force_closed_and_only_specified_tells_the_sla() {
 fn hold_ends_when_the_last_primary_leaves() {
     let c = Config::default();
     let mut steps = joined();
-    steps.push((5_000, Input::HoldConversation { agent: A1 }));
+    steps.push((
+        5_000,
+        Input::HoldConversation {
+            agent: A1,
+            hold_ms: None,
+        },
+    ));
     let s = prepare(&c, RuleSet::Specified, &steps);
     let s = continue_with(
         s,
@@ -673,7 +699,10 @@ fn rejections_are_named_and_change_nothing() {
     let s = prepare(&c, RuleSet::Specified, &joined()[..4]);
     let cases = [
         (
-            Input::RequestAgent { session: S1 },
+            Input::RequestAgent {
+                session: S1,
+                direction: None,
+            },
             Reject::RequestAlreadyOpen,
         ),
         (Input::ReserveAgent { agent: A2 }, Reject::NoQueuedTask),
@@ -683,11 +712,17 @@ fn rejections_are_named_and_change_nothing() {
             Reject::UnknownSession,
         ),
         (
-            Input::AgentMessage { agent: AgentId(77) },
+            Input::AgentMessage {
+                agent: AgentId(77),
+                wrap_up: false,
+            },
             Reject::UnknownAgent,
         ),
         (
-            Input::HoldConversation { agent: A1 },
+            Input::HoldConversation {
+                agent: A1,
+                hold_ms: None,
+            },
             Reject::AgentNotInConversation,
         ),
         (
@@ -701,6 +736,7 @@ fn rejections_are_named_and_change_nothing() {
             Input::SessionStarted {
                 session: S1,
                 channel: ChannelKind::Voice,
+                routing_mode: None,
             },
             Reject::SessionAlreadyExists,
         ),
@@ -721,11 +757,13 @@ fn rejections_are_named_and_change_nothing() {
                 Input::SessionStarted {
                     session: S1,
                     channel: ChannelKind::NonVoice,
+                    routing_mode: None,
                 },
                 vec![
                     P::ChannelSessionStarted {
                         session: S1,
                         channel: ChannelKind::NonVoice,
+                        routing_mode: None,
                     },
                     P::CustomerSlaStarted {
                         session: S1,
@@ -761,7 +799,8 @@ fn rejections_are_named_and_change_nothing() {
             .step(
                 &Input::SessionStarted {
                     session: S2,
-                    channel: ChannelKind::NonVoice
+                    channel: ChannelKind::NonVoice,
+                    routing_mode: None,
                 },
                 3,
                 &c,
@@ -800,7 +839,10 @@ fn bot_answer_restarts_the_customer_sla_and_accept_brings_the_agent_in() {
         &[
             (
                 2_000,
-                Input::RequestAgent { session: S1 },
+                Input::RequestAgent {
+                    session: S1,
+                    direction: None,
+                },
                 vec![
                     view(1, None, TaskState::Active, MediaState::Queued, None),
                     P::TaskEnqueued {
@@ -865,14 +907,22 @@ fn ending_the_requested_session_cancels_even_with_another_session_open() {
                 Input::SessionStarted {
                     session: S1,
                     channel: ChannelKind::NonVoice,
+                    routing_mode: None,
                 },
             ),
-            (1, Input::RequestAgent { session: S1 }),
+            (
+                1,
+                Input::RequestAgent {
+                    session: S1,
+                    direction: None,
+                },
+            ),
             (
                 2,
                 Input::SessionStarted {
                     session: S2,
                     channel: ChannelKind::NonVoice,
+                    routing_mode: None,
                 },
             ),
             (3, Input::ReserveAgent { agent: A1 }),
@@ -946,6 +996,7 @@ fn a_transfer_after_the_tasks_session_ended_routes_the_open_chat() {
         Input::SessionStarted {
             session: S2,
             channel: ChannelKind::NonVoice,
+            routing_mode: None,
         },
     ));
     steps.push((6_000, Input::SessionEnded { session: S1 }));
@@ -974,6 +1025,7 @@ fn a_transfer_after_the_tasks_session_ended_routes_the_open_chat() {
         Input::SessionStarted {
             session: S2,
             channel: ChannelKind::Voice,
+            routing_mode: None,
         },
     ));
     steps.push((6_000, Input::SessionEnded { session: S1 }));

@@ -100,6 +100,7 @@ fn opening() -> Vec<Vec<Published>> {
             P::ChannelSessionStarted {
                 session: S1,
                 channel: ChannelKind::NonVoice,
+                routing_mode: None,
             },
             P::CustomerSlaStarted {
                 session: S1,
@@ -371,10 +372,12 @@ fn case_6_agent_leaves_with_wrap_up() {
                 P::AgentSlaStopped,
                 task(1, Some(A1), T::WrapUp, M::Active, Inbound, Queue, None, &[]),
             ],
-            // "Customer session will be removed by controller".
+            // "Customer session will be removed by controller"; the task's media is CLOSED
+            // "When the session for this media is no longer active" (2550490.md, TASK-25).
             vec![
                 P::ChannelSessionEnded { session: S1 },
                 topic(ConversationState::WrapUp),
+                task(1, Some(A1), T::WrapUp, M::Closed, Inbound, Queue, None, &[]),
             ],
             vec![
                 task(
@@ -404,6 +407,7 @@ fn case_7_second_non_voice_session() {
     let start = P::ChannelSessionStarted {
         session: S2,
         channel: ChannelKind::NonVoice,
+        routing_mode: None,
     };
     // SLA-02: "start the customer SLA of the current session only".
     let specified = with(
@@ -461,6 +465,7 @@ fn case_8_voice_session() {
             P::ChannelSessionStarted {
                 session: S2,
                 channel: ChannelKind::Voice,
+                routing_mode: None,
             },
             P::AgentSlaStopped,
             P::CustomerSlaStarted {
@@ -558,6 +563,7 @@ fn pull_then_second_session_adds_a_media() {
             P::ChannelSessionStarted {
                 session: S2,
                 channel: ChannelKind::NonVoice,
+                routing_mode: None,
             },
             P::CustomerSlaStarted {
                 session: S2,
@@ -592,7 +598,17 @@ fn named_transfer_rings_out() {
                     reason: UnsubscribeReason::DirectTransfer,
                 },
                 topic(ConversationState::Inactive),
-                task(1, Some(A1), T::WrapUp, M::Active, Inbound, Queue, None, &[]),
+                // "changed to WRAP_UP with reasonCode = TRANSFERRED" (2550490.md).
+                task(
+                    1,
+                    Some(A1),
+                    T::WrapUp,
+                    M::Active,
+                    Inbound,
+                    Queue,
+                    Some(ReasonCode::Transferred),
+                    &[],
+                ),
                 P::AgentReserved {
                     agent: A2,
                     task: TaskId(2),

@@ -12,6 +12,7 @@ fn chat(session: u32) -> Input {
     Input::SessionStarted {
         session: SessionId(session),
         channel: ChannelKind::NonVoice,
+        routing_mode: None,
     }
 }
 
@@ -78,6 +79,7 @@ fn a_timer_fire_is_never_refused_and_never_wraps() {
         (
             Input::RequestAgent {
                 session: SessionId(1),
+                direction: None,
             },
             2,
         ),

@@ -102,6 +102,9 @@ class Monitor:
 
     def start_agent(self, reset):
         cfg = self.config
+        # SLA-29: a queue with no agent response time (null) has no agent SLA.
+        if cfg["agent_sla_ms"] is None:
+            return
         self.agent_sla = Timer(self.now_ms, cfg["agent_sla_ms"], cfg["agent_sla_thresholds_pct"],
                                self.reads("R-09", "up"))
         name = "RESET_AGENT_SLA" if reset else "AGENT_SLA_STARTED"
@@ -214,7 +217,8 @@ class Monitor:
             if ended and ended[1] == VOICE and not self.voice_open() and not self.hold and self.on("SLA-11"):
                 self.start_open_non_voice()
         elif kind == "AGENT_MESSAGE":
-            if e["role"] == PRIMARY:
+            # A wrap-up sent as a message is no answer (SLA-12, SLA-13).
+            if e["role"] == PRIMARY and not e.get("wrap_up", False):
                 if self.on("SLA-12"):
                     self.stop_agent()
                 if not self.voice_open() and not self.hold and self.on("SLA-13"):
@@ -287,7 +291,13 @@ class Monitor:
             percent = levels[timer.next_level]
             timer.next_level += 1
             timer.deadline_ms = timer._due()
-            if key == "AGENT":
+            if self.reads("R-23", "sla-started"):
+                # The events page's name: a repeated *_SLA_STARTED with the next due time.
+                if key == "AGENT":
+                    self.publish("AGENT_SLA_STARTED", deadline_ms=timer.deadline_ms)
+                else:
+                    self.publish("CUSTOMER_SLA_STARTED", session=key, deadline_ms=timer.deadline_ms)
+            elif key == "AGENT":
                 self.publish("AGENT_SLA_THRESHOLD_REACHED", level=timer.next_level, percent=percent)
             else:
                 self.publish("CUSTOMER_SLA_THRESHOLD_REACHED", session=key, level=timer.next_level, percent=percent)

@@ -16,10 +16,17 @@ pub fn joined() -> Vec<(u64, Input)> {
             Input::SessionStarted {
                 session: S1,
                 channel: ChannelKind::NonVoice,
+                routing_mode: None,
             },
         ),
         (1_000, Input::CustomerMessage { session: S1 }),
-        (2_000, Input::RequestAgent { session: S1 }),
+        (
+            2_000,
+            Input::RequestAgent {
+                session: S1,
+                direction: None,
+            },
+        ),
         (3_000, Input::ReserveAgent { agent: A1 }),
         (4_000, Input::AcceptTask { agent: A1 }),
     ]
