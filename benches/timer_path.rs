@@ -8,7 +8,8 @@
 //! step's timer effects to the queue, and draining the published events. One criterion iteration is one input; `Throughput::Elements(1)` makes
 //! criterion print inputs/s, and the table printed at the end adds published events/s.
 //!
-//! The workload, at 100k and 1M live conversations (10k only with `CXSPEC_BENCH_QUICK=1`):
+//! The workload (`cxspec_conformance::workload`, which `cxspec simulate-log` also writes as a
+//! log for `cxspec replay`), at 100k and 1M live conversations (10k only with `CXSPEC_BENCH_QUICK=1`):
 //! each conversation is a web chat that follows a small plan drawn from a fixed-seed SplitMix64
 //! (as in `benches/timer_core.rs`): the session starts, the bot and the customer exchange one to
 //! three messages, the customer asks for an agent, routing reserves one (4% wait past the TTL,
@@ -46,10 +47,7 @@ use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput};
 use cxspec_spec::engine::{Engine, EngineEvent, Handle, TimerRef};
-use cxspec_spec::{
-    AgentId, ChannelKind, Config, ConversationState, Input, MediaState, Role, RuleSet, Sender,
-    SessionId, System, TaskState,
-};
+use cxspec_spec::{Input, RuleSet};
 use cxspec_timer::{
     Expired, OrderedMapTimers, StaleTimer, TimeWentBackwards, TimerId, TimerQueue, TimingWheel,
 };
@@ -61,410 +59,7 @@ use cxspec_timer::{
 mod clock;
 use clock::Stopwatch;
 
-#[path = "support/rng.rs"]
-mod rng;
-use rng::{mix, SplitMix};
-
-fn decide(conversation: u64, what: u64, of: u64) -> u64 {
-    mix(conversation ^ mix(what << 32 ^ of))
-}
-
-// ---------------------------------------------------------------------------------------------
-// The workload's configuration and plans.
-
-const SECOND_MS: u64 = 1_000;
-/// The clock tick: an `advance` every simulated second, as a deployment's timer loop would.
-const TICK_MS: u64 = SECOND_MS;
-const CHAT: SessionId = SessionId(1);
-const SECOND_CHAT: SessionId = SessionId(2);
-const VOICE: SessionId = SessionId(3);
-
-/// The default durations (agent SLA 60 s at 50/75%, customer SLA 300 s at 50/80%, TTL 120 s,
-/// RONA 20 s, hold 300 s, wrap-up 60 s), PUSH routing, wrap-up on, 1000 agents to draw from.
-fn config() -> Config {
-    Config {
-        wrap_up_enabled: true,
-        agents: 1_000,
-        ..Config::default()
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Special {
-    None,
-    Hold,
-    QueueTransfer,
-    NamedTransfer,
-    Conference,
-    SecondChat,
-    Voice,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Ending {
-    CustomerLeaves,
-    AgentLeaves,
-    /// The customer stops answering; the customer SLA ends the session.
-    CustomerSilent,
-}
-
-/// What one conversation intends to do; the state decides when and whether it can.
-#[derive(Clone, Copy, Debug)]
-struct Plan {
-    bot_rounds: u8,
-    requested: bool,
-    exchanges_left: u8,
-    exchanges_done: u8,
-    special: Special,
-    special_at: u8,
-    ending: Ending,
-    abandon: bool,
-}
-
-impl Plan {
-    fn draw(rng: &mut SplitMix) -> Plan {
-        let exchanges = rng.range(3, 15) as u8;
-        let special = match rng.next() % 100 {
-            0..=11 => Special::Hold,
-            12..=21 => Special::QueueTransfer,
-            22..=27 => Special::NamedTransfer,
-            28..=32 => Special::Conference,
-            33..=39 => Special::SecondChat,
-            40..=44 => Special::Voice,
-            _ => Special::None,
-        };
-        let ending = match rng.next() % 100 {
-            0..=54 => Ending::CustomerLeaves,
-            55..=92 => Ending::AgentLeaves,
-            _ => Ending::CustomerSilent,
-        };
-        Plan {
-            bot_rounds: rng.range(1, 4) as u8,
-            requested: false,
-            exchanges_left: exchanges,
-            exchanges_done: 0,
-            special,
-            special_at: rng.range(1, u64::from(exchanges)) as u8,
-            ending,
-            abandon: rng.percent(4),
-        }
-    }
-}
-
-/// Who acts next in the main flow of a conversation; it decides how long they take.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Actor {
-    Start,
-    Bot,
-    CustomerToBot,
-    Request,
-    AgentReply,
-    CustomerReply,
-    Special,
-    CallEnd,
-    AgentLeaves,
-    CustomerLeaves,
-    Abandon,
-    Housekeeping,
-}
-
-impl Actor {
-    /// Think time before the action, in ms. The tails are what make timers fire: 17% of agent
-    /// replies cross an agent SLA threshold (30 s, 45 s) and 3% expire it (60 s); 15% of customer
-    /// replies cross the customer SLA's first threshold (150 s).
-    fn delay_ms(self, rng: &mut SplitMix) -> u64 {
-        match self {
-            Actor::Start => rng.range(0, 2 * SECOND_MS),
-            Actor::Bot => rng.range(500, 3 * SECOND_MS),
-            Actor::CustomerToBot => rng.range(3 * SECOND_MS, 40 * SECOND_MS),
-            Actor::Request => rng.range(500, 2 * SECOND_MS),
-            Actor::AgentReply => match rng.next() % 100 {
-                0..=79 => rng.range(2 * SECOND_MS, 30 * SECOND_MS),
-                80..=96 => rng.range(30 * SECOND_MS, 58 * SECOND_MS),
-                _ => rng.range(61 * SECOND_MS, 120 * SECOND_MS),
-            },
-            Actor::CustomerReply => match rng.next() % 100 {
-                0..=84 => rng.range(3 * SECOND_MS, 60 * SECOND_MS),
-                85..=97 => rng.range(60 * SECOND_MS, 200 * SECOND_MS),
-                _ => rng.range(200 * SECOND_MS, 290 * SECOND_MS),
-            },
-            Actor::Special | Actor::AgentLeaves => rng.range(2 * SECOND_MS, 20 * SECOND_MS),
-            Actor::CallEnd => rng.range(30 * SECOND_MS, 280 * SECOND_MS),
-            Actor::CustomerLeaves => rng.range(3 * SECOND_MS, 60 * SECOND_MS),
-            Actor::Abandon => rng.range(20 * SECOND_MS, 110 * SECOND_MS),
-            Actor::Housekeeping => rng.range(200, 2 * SECOND_MS),
-        }
-    }
-}
-
-fn primaries(sys: &System) -> impl Iterator<Item = AgentId> + Clone + '_ {
-    sys.conversation
-        .agents
-        .iter()
-        .filter(|p| p.role == Role::Primary)
-        .map(|p| p.agent)
-}
-
-/// One of `items`, drawn uniformly.
-fn pick<T>(items: impl Iterator<Item = T> + Clone, rng: &mut SplitMix) -> Option<T> {
-    let n = items.clone().count();
-    if n == 0 {
-        return None;
-    }
-    items.into_iter().nth(rng.next() as usize % n)
-}
-
-/// An agent who may be reserved or named: no open task and not a participant here.
-fn free_agent(sys: &System, config: &Config, rng: &mut SplitMix) -> AgentId {
-    loop {
-        let agent = AgentId(rng.range(1, u64::from(config.agents) + 1) as u32);
-        if sys.tasks.open_task_of(agent).is_none() && sys.conversation.participant(agent).is_none()
-        {
-            return agent;
-        }
-    }
-}
-
-/// The next action of the conversation's main flow (customer, bot, agents, controller), or
-/// None while it waits on routing, a wrap-up, a hold or a timer.
-fn main_action(
-    sys: Option<&System>,
-    plan: &Plan,
-    config: &Config,
-    rng: &mut SplitMix,
-) -> Option<(Input, Actor)> {
-    let Some(sys) = sys else {
-        let start = Input::SessionStarted {
-            session: CHAT,
-            channel: ChannelKind::NonVoice,
-            routing_mode: None,
-        };
-        return Some((start, Actor::Start));
-    };
-    let conv = &sys.conversation;
-    let tasks = &sys.tasks;
-    if conv.state == ConversationState::Closing {
-        if tasks.tasks.iter().any(|t| t.is_open()) {
-            return None;
-        }
-        return Some((Input::HousekeepingDone, Actor::Housekeeping));
-    }
-    if !conv.customer_present() {
-        // Only with wrap-up disabled do PRIMARY agents outlive the customer (CustomerLeft).
-        let agent = primaries(sys).next()?;
-        return Some((Input::LeaveConversation { agent }, Actor::AgentLeaves));
-    }
-    if conv.on_hold() {
-        return None;
-    }
-    if conv.voice_open() {
-        return Some((Input::SessionEnded { session: VOICE }, Actor::CallEnd));
-    }
-    let chat = conv
-        .open_sessions()
-        .map(|s| s.id)
-        .next()
-        .expect("a customer without voice has a chat open");
-    let has_primary = conv.has_primary();
-    if tasks.request.is_some() && !has_primary {
-        if plan.abandon && !conv.ever_had_agent {
-            return Some((Input::SessionEnded { session: chat }, Actor::Abandon));
-        }
-        return None;
-    }
-    if has_primary {
-        if plan.exchanges_left == 0 {
-            return match plan.ending {
-                Ending::CustomerLeaves => {
-                    Some((Input::SessionEnded { session: chat }, Actor::CustomerLeaves))
-                }
-                Ending::AgentLeaves => {
-                    let agent = primaries(sys).next().expect("has a primary");
-                    Some((Input::LeaveConversation { agent }, Actor::AgentLeaves))
-                }
-                Ending::CustomerSilent if conv.last_message != Some(Sender::Agent) => {
-                    let agent = pick(primaries(sys), rng).expect("has a primary");
-                    Some((
-                        Input::AgentMessage {
-                            agent,
-                            wrap_up: false,
-                        },
-                        Actor::AgentReply,
-                    ))
-                }
-                Ending::CustomerSilent => None,
-            };
-        }
-        let special_now = plan.special != Special::None
-            && plan.exchanges_done >= plan.special_at
-            && tasks.request.is_none()
-            && conv.state == ConversationState::Active;
-        if special_now {
-            let agent = pick(primaries(sys), rng).expect("has a primary");
-            let input = match plan.special {
-                Special::Hold => Input::HoldConversation {
-                    agent,
-                    hold_ms: None,
-                },
-                Special::QueueTransfer => Input::QueueTransfer { agent },
-                Special::NamedTransfer => Input::NamedTransfer {
-                    agent,
-                    to: free_agent(sys, config, rng),
-                },
-                Special::Conference => Input::QueueConference { agent },
-                Special::SecondChat => Input::SessionStarted {
-                    session: SECOND_CHAT,
-                    channel: ChannelKind::NonVoice,
-                    routing_mode: None,
-                },
-                Special::Voice => Input::SessionStarted {
-                    session: VOICE,
-                    channel: ChannelKind::Voice,
-                    routing_mode: None,
-                },
-                Special::None => unreachable!("checked above"),
-            };
-            return Some((input, Actor::Special));
-        }
-        if conv.last_message != Some(Sender::Agent) {
-            let agent = pick(primaries(sys), rng).expect("has a primary");
-            return Some((
-                Input::AgentMessage {
-                    agent,
-                    wrap_up: false,
-                },
-                Actor::AgentReply,
-            ));
-        }
-        let session = pick(
-            conv.sessions
-                .iter()
-                .filter(|s| s.open && s.channel == ChannelKind::NonVoice)
-                .map(|s| s.id),
-            rng,
-        )
-        .expect("a chat is open");
-        return Some((Input::CustomerMessage { session }, Actor::CustomerReply));
-    }
-    if !conv.ever_had_agent {
-        if plan.bot_rounds > 0 {
-            return Some(if conv.last_message == Some(Sender::Bot) {
-                (
-                    Input::CustomerMessage { session: chat },
-                    Actor::CustomerToBot,
-                )
-            } else {
-                (Input::BotMessage { session: chat }, Actor::Bot)
-            });
-        }
-        if !plan.requested {
-            return Some((
-                Input::RequestAgent {
-                    session: chat,
-                    direction: None,
-                },
-                Actor::Request,
-            ));
-        }
-    }
-    // Nobody came, or the agents have gone: the customer leaves, one session at a time.
-    Some((Input::SessionEnded { session: chat }, Actor::CustomerLeaves))
-}
-
-/// What a side actor does when its time comes.
-#[derive(Clone, Copy, Debug)]
-enum Side {
-    Act(Input),
-    /// Routing reserves an agent, drawn when the time comes.
-    Reserve,
-    /// Nobody acts: wake to see what the timer did.
-    Watch,
-}
-
-/// The earliest action of the routing engine, a ringing agent, an agent in wrap-up or an agent
-/// holding the conversation. Each is decided per task (or per hold) by a hash, so that every
-/// wake that looks at the same task agrees on whether and when it happens.
-fn side_action(
-    id: u64,
-    sys: &System,
-    queued_since_ms: u64,
-    config: &Config,
-) -> Option<(u64, Side)> {
-    let mut best: Option<(u64, Side)> = None;
-    let mut consider = |due: u64, side: Side| {
-        if best.is_none_or(|(b, _)| due < b) {
-            best = Some((due, side));
-        }
-    };
-    for task in sys.tasks.tasks.iter().filter(|t| t.is_open()) {
-        let Some(agent) = task.agent else { continue };
-        if let (TaskState::WrapUp, Some(deadline)) = (task.state, task.wrap_up_deadline_ms) {
-            // 15% of wrap-ups run out their timer; 10% of the rest leave without one.
-            let r = decide(id, 1, u64::from(task.id.0));
-            let started = deadline - config.wrap_up_ms;
-            if r % 100 < 15 {
-                consider(deadline + 1, Side::Watch);
-            } else {
-                let input = if (r >> 32) % 100 < 10 {
-                    Input::LeaveWithoutWrapUp { agent }
-                } else {
-                    Input::WrapUpApplied { agent }
-                };
-                consider(
-                    started + 5 * SECOND_MS + (r >> 8) % (45 * SECOND_MS),
-                    Side::Act(input),
-                );
-            }
-        }
-        if let (MediaState::Reserved, Some(deadline)) = (task.media_state(), task.rona_deadline_ms)
-        {
-            // 8% of reserved agents do not answer: RONA.
-            let r = decide(id, 2, u64::from(task.id.0));
-            let reserved = deadline - config.rona_ms;
-            if r % 100 < 8 {
-                consider(deadline + 1, Side::Watch);
-            } else {
-                let ring_ms = SECOND_MS + (r >> 8) % (14 * SECOND_MS);
-                consider(reserved + ring_ms, Side::Act(Input::AcceptTask { agent }));
-            }
-        }
-    }
-    if let (Some(request), Some(task)) = (&sys.tasks.request, sys.tasks.queued_task()) {
-        // 4% of queued requests find no agent before their TTL.
-        let r = decide(id, 3, u64::from(task.id.0));
-        match request.ttl_deadline_ms.filter(|_| !request.ttl_expired) {
-            Some(deadline) if r % 100 < 4 => consider(deadline + 1, Side::Watch),
-            _ => consider(
-                queued_since_ms + SECOND_MS + (r >> 8) % (59 * SECOND_MS),
-                Side::Reserve,
-            ),
-        }
-    }
-    if let Some(deadline) = sys.conversation.hold_deadline_ms {
-        // 3% of holds run out the hold timer.
-        let started = deadline - config.hold_ms;
-        let r = decide(id, 4, started);
-        match primaries(sys).next() {
-            Some(agent) if r % 100 >= 3 => consider(
-                started + 10 * SECOND_MS + (r >> 8) % (110 * SECOND_MS),
-                Side::Act(Input::ResumeConversation { agent }),
-            ),
-            _ => consider(deadline + 1, Side::Watch),
-        }
-    }
-    best
-}
-
-/// One conversation as the generator sees it.
-struct Conv {
-    id: u64,
-    plan: Plan,
-    /// When the main flow acts next, if it has something to do.
-    main_due_ms: Option<u64>,
-    /// The queued task last seen and when: the routing wait counts from there.
-    queued_seen: Option<(u32, u64)>,
-    steps: u32,
-}
+use cxspec_conformance::workload::{self, config, SECOND_MS};
 
 // ---------------------------------------------------------------------------------------------
 // The log.
@@ -620,71 +215,97 @@ const INPUT_NAMES: [&str; 21] = [
 ];
 
 // ---------------------------------------------------------------------------------------------
-// The generator.
+// The generator's sink: the log of engine calls the engines under test replay.
 
+/// The generator ([`workload::Generator`]) on the counting queue, with what it has emitted.
 struct Generator {
-    oracle: Engine<Counted>,
-    config: Config,
-    rng: SplitMix,
-    convs: Vec<Conv>,
-    /// One pending wake per conversation slot, on a timing wheel of its own (it fires by time,
-    /// then in scheduling order), and the wakes that came due but are not processed yet.
-    wakes: TimingWheel<u32>,
-    due: std::collections::VecDeque<Expired<u32>>,
-    fired: Vec<Expired<u32>>,
-    next_id: u64,
-    next_tick_ms: u64,
+    inner: workload::Generator<Counted>,
+    ops: Rc<Cell<TimerOps>>,
+    mix: Mix,
     /// Events the oracle published while the generator advanced it on its own (expiries seen
     /// before deciding); the engine under test publishes them in its next call, so they are
     /// owed to the next entry.
     owed: u32,
-    out: Vec<EngineEvent>,
-    ops: Rc<Cell<TimerOps>>,
-    mix: Mix,
+}
+
+/// The sink that turns the generator's calls into log entries.
+struct Recording<'a> {
+    log: &'a mut Log,
+    mix: &'a mut Mix,
+    owed: &'a mut u32,
+}
+
+impl workload::Sink for Recording<'_> {
+    fn input(
+        &mut self,
+        conversation: u64,
+        handle: Option<Handle>,
+        at_ms: u64,
+        input: Input,
+        published: &[EngineEvent],
+    ) {
+        let published = published.len() as u32 + std::mem::take(self.owed);
+        self.log.push(Entry::Apply {
+            conversation,
+            handle,
+            at_ms,
+            input,
+            published,
+        });
+        self.mix.inputs += 1;
+        self.mix.published += u64::from(published);
+        self.mix.by_input[input_index(&input)] += 1;
+    }
+
+    fn expired(&mut self, published: &[EngineEvent]) {
+        *self.owed += published.len() as u32;
+    }
+
+    fn tick(&mut self, at_ms: u64) {
+        let published = std::mem::take(self.owed);
+        self.log.push(Entry::Tick { at_ms, published });
+        self.mix.ticks += 1;
+        self.mix.published += u64::from(published);
+    }
+
+    fn replaced(&mut self) {
+        self.mix.closed += 1;
+    }
 }
 
 impl Generator {
     /// N conversations whose starts are spread over `spread_ms`.
     fn new(n: usize, spread_ms: u64) -> Self {
-        let config = config();
         let ops = Rc::new(Cell::new(TimerOps::default()));
         let queue = Counted {
             inner: TimingWheel::new(0),
             ops: ops.clone(),
         };
-        let mut rng = SplitMix(0x7A7B_0000 ^ n as u64);
-        let mut convs = Vec::with_capacity(n);
-        let mut wakes = TimingWheel::with_capacity(0, n);
-        for slot in 0..n {
-            let start = rng.range(0, spread_ms);
-            convs.push(Conv {
-                id: slot as u64 + 1,
-                plan: Plan::draw(&mut rng),
-                main_due_ms: Some(start),
-                queued_seen: None,
-                steps: 0,
-            });
-            wakes.arm(start, slot as u32);
-        }
+        let inner = workload::Generator::new(
+            n,
+            spread_ms,
+            RuleSet::Specified,
+            queue,
+            0x7A7B_0000 ^ n as u64,
+        );
         Generator {
-            oracle: Engine::with_timers(config.clone(), RuleSet::Specified, queue),
-            config,
-            rng,
-            convs,
-            wakes,
-            due: std::collections::VecDeque::new(),
-            fired: Vec::new(),
-            next_id: n as u64 + 1,
-            next_tick_ms: TICK_MS,
-            owed: 0,
-            out: Vec::new(),
+            inner,
             ops,
             mix: Mix::default(),
+            owed: 0,
         }
     }
 
     fn now_ms(&self) -> u64 {
-        self.oracle.now_ms()
+        self.inner.now_ms()
+    }
+
+    fn oracle(&self) -> &Engine<Counted> {
+        &self.inner.oracle
+    }
+
+    fn states(&self) -> String {
+        self.inner.states()
     }
 
     fn snapshot(&self) -> Mix {
@@ -694,217 +315,22 @@ impl Generator {
         }
     }
 
+    fn step(&mut self, log: &mut Log) {
+        let mut sink = Recording {
+            log,
+            mix: &mut self.mix,
+            owed: &mut self.owed,
+        };
+        if let Err(bug) = self.inner.step(&mut sink) {
+            panic!("{bug}");
+        }
+    }
+
     /// Appends entries until `log` holds `until_inputs` inputs.
     fn fill(&mut self, log: &mut Log, until_inputs: u64) {
         while log.inputs < until_inputs {
             self.step(log);
         }
-    }
-
-    fn advance(&mut self, now_ms: u64) {
-        self.out.clear();
-        self.oracle
-            .advance_into(now_ms, &mut self.out)
-            .expect("the generator's clock is monotone");
-        self.owed += self.out.len() as u32;
-    }
-
-    fn schedule(&mut self, slot: u32, at_ms: u64) {
-        self.wakes.arm(at_ms, slot);
-    }
-
-    fn step(&mut self, log: &mut Log) {
-        if let Some(wake) = self.due.pop_front() {
-            let at_ms = wake.deadline_ms.max(self.now_ms());
-            self.advance(at_ms);
-            self.wake(wake.payload, at_ms, log);
-            return;
-        }
-        let at_ms = self.wakes.next_deadline().expect("N conversations");
-        if at_ms >= self.next_tick_ms {
-            let tick = self.next_tick_ms;
-            self.next_tick_ms += TICK_MS;
-            self.advance(tick);
-            let published = std::mem::take(&mut self.owed);
-            log.push(Entry::Tick {
-                at_ms: tick,
-                published,
-            });
-            self.mix.ticks += 1;
-            self.mix.published += u64::from(published);
-            return;
-        }
-        // Everything due at the earliest deadline, in scheduling order; a wake scheduled for
-        // the same millisecond while these are processed fires in the next batch.
-        let at_ms = at_ms.max(self.wakes.now_ms());
-        self.wakes
-            .advance(at_ms, &mut self.fired)
-            .expect("the wake clock is monotone");
-        self.due.extend(self.fired.drain(..));
-    }
-
-    fn emit(&mut self, id: u64, input: Input, now_ms: u64, log: &mut Log) {
-        self.out.clear();
-        let handle = self.oracle.handle(id);
-        if let Err(e) = self.oracle.apply_into(id, input, now_ms, &mut self.out) {
-            panic!("the generator emitted an input the spec rejects: {e}");
-        }
-        let published = self.out.len() as u32 + std::mem::take(&mut self.owed);
-        log.push(Entry::Apply {
-            conversation: id,
-            handle,
-            at_ms: now_ms,
-            input,
-            published,
-        });
-        self.mix.inputs += 1;
-        self.mix.published += u64::from(published);
-        self.mix.by_input[input_index(&input)] += 1;
-    }
-
-    /// Notes when the conversation's queued task was first seen: the routing wait counts
-    /// from there, also for a task that RONA or an agent SLA expiry queued on its own.
-    fn note_queued(&mut self, s: usize, now_ms: u64) -> u64 {
-        let conv = &mut self.convs[s];
-        let queued = self
-            .oracle
-            .conversation(conv.id)
-            .and_then(|sys| sys.tasks.queued_task())
-            .map(|t| t.id.0);
-        conv.queued_seen = match (queued, conv.queued_seen) {
-            (Some(task), Some((seen, at))) if task == seen => Some((seen, at)),
-            (Some(task), _) => Some((task, now_ms)),
-            (None, _) => None,
-        };
-        conv.queued_seen.map_or(now_ms, |(_, at)| at)
-    }
-
-    /// One wake of one conversation: act if something is due, then schedule the next wake.
-    fn wake(&mut self, slot: u32, now_ms: u64, log: &mut Log) {
-        let s = slot as usize;
-        let id = self.convs[s].id;
-        let queued_since = self.note_queued(s, now_ms);
-        let side = self
-            .oracle
-            .conversation(id)
-            .and_then(|sys| side_action(id, sys, queued_since, &self.config))
-            .filter(|(due, _)| *due <= now_ms);
-        let main_due = self.convs[s].main_due_ms.is_some_and(|due| due <= now_ms);
-
-        let mut acted = false;
-        match side {
-            Some((_, Side::Act(input))) => {
-                self.emit(id, input, now_ms, log);
-                acted = true;
-            }
-            Some((_, Side::Reserve)) => {
-                let sys = self.oracle.conversation(id).expect("a live conversation");
-                let agent = free_agent(sys, &self.config, &mut self.rng);
-                self.emit(id, Input::ReserveAgent { agent }, now_ms, log);
-                acted = true;
-            }
-            Some((_, Side::Watch)) | None if main_due => {
-                if self.convs[s].steps > 200 {
-                    // A backstop against a plan that never ends; not expected to trigger.
-                    let plan = &mut self.convs[s].plan;
-                    plan.exchanges_left = 0;
-                    plan.special = Special::None;
-                    plan.ending = Ending::CustomerLeaves;
-                }
-                let sys = self.oracle.conversation(id);
-                let plan = self.convs[s].plan;
-                if let Some((input, actor)) = main_action(sys, &plan, &self.config, &mut self.rng) {
-                    let plan = &mut self.convs[s].plan;
-                    match actor {
-                        Actor::CustomerToBot => plan.bot_rounds -= 1,
-                        Actor::Request => plan.requested = true,
-                        Actor::AgentReply if plan.exchanges_left > 0 => {
-                            plan.exchanges_left -= 1;
-                            plan.exchanges_done += 1;
-                        }
-                        Actor::Special => plan.special = Special::None,
-                        _ => {}
-                    }
-                    self.emit(id, input, now_ms, log);
-                    acted = true;
-                }
-                self.convs[s].main_due_ms = None;
-            }
-            Some((_, Side::Watch)) | None => {}
-        }
-        if acted {
-            self.convs[s].steps += 1;
-        }
-
-        // A conversation that closed is replaced by a new one.
-        if acted && self.oracle.conversation(id).is_none() {
-            self.mix.closed += 1;
-            self.next_id += 1;
-            let start = now_ms + Actor::Start.delay_ms(&mut self.rng);
-            self.convs[s] = Conv {
-                id: self.next_id,
-                plan: Plan::draw(&mut self.rng),
-                main_due_ms: Some(start),
-                queued_seen: None,
-                steps: 0,
-            };
-            self.schedule(slot, start);
-            return;
-        }
-
-        // The next wake: the main flow's next action, a side action, or a timer to watch.
-        if self.convs[s].main_due_ms.is_none() {
-            let sys = self.oracle.conversation(id);
-            let plan = self.convs[s].plan;
-            if let Some((_, actor)) = main_action(sys, &plan, &self.config, &mut self.rng) {
-                self.convs[s].main_due_ms = Some(now_ms + actor.delay_ms(&mut self.rng));
-            }
-        }
-        let queued_since = self.note_queued(s, now_ms);
-        let sys = self.oracle.conversation(id);
-        let side_due =
-            sys.and_then(|sys| side_action(id, sys, queued_since, &self.config).map(|(d, _)| d));
-        let timer_due = sys.and_then(|sys| {
-            let mut earliest = None::<u64>;
-            sys.for_each_timer(|_, d| earliest = Some(earliest.map_or(d, |e| e.min(d))));
-            earliest.map(|d| d + 1)
-        });
-        let next = [self.convs[s].main_due_ms, side_due]
-            .into_iter()
-            .flatten()
-            .min()
-            .or(timer_due);
-        match next {
-            Some(at) => self.schedule(slot, at.max(now_ms)),
-            None => panic!(
-                "conversation {id} is stuck: nothing to do and no timer; plan {:?}, state {:?}",
-                self.convs[s].plan,
-                sys.map(|s| s.conversation.state)
-            ),
-        }
-    }
-
-    /// How the live conversations are spread over the conversation states.
-    fn states(&self) -> String {
-        let mut counts = [0u64; 8];
-        let mut live = 0u64;
-        for conv in &self.convs {
-            if let Some(sys) = self.oracle.conversation(conv.id) {
-                let i = ConversationState::ALL
-                    .iter()
-                    .position(|s| *s == sys.conversation.state)
-                    .expect("a state of ALL");
-                counts[i] += 1;
-                live += 1;
-            }
-        }
-        ConversationState::ALL
-            .iter()
-            .zip(counts)
-            .filter(|(_, n)| *n > 0)
-            .map(|(s, n)| format!("{s:?} {:.1}%", 100.0 * n as f64 / live.max(1) as f64))
-            .collect::<Vec<_>>()
-            .join(", ")
     }
 }
 
@@ -994,13 +420,13 @@ impl Built {
             PREFILL_MS / SECOND_MS,
             generated.as_secs_f64(),
             t.elapsed().as_secs_f64(),
-            generator.oracle.len(),
-            generator.oracle.live_timers(),
+            generator.oracle().len(),
+            generator.oracle().live_timers(),
             generator.states()
         );
-        assert_eq!(wheel.engine.len(), generator.oracle.len());
-        assert_eq!(reference.engine.len(), generator.oracle.len());
-        assert_eq!(wheel.engine.live_timers(), generator.oracle.live_timers());
+        assert_eq!(wheel.engine.len(), generator.oracle().len());
+        assert_eq!(reference.engine.len(), generator.oracle().len());
+        assert_eq!(wheel.engine.live_timers(), generator.oracle().live_timers());
         let prefill_mix = generator.snapshot();
         Built {
             workload: Workload {
@@ -1056,8 +482,8 @@ impl Workload {
             per(now.timers.cancels, before.timers.cancels),
             per(now.closed, before.closed),
             per(now.ticks, before.ticks),
-            self.generator.oracle.len(),
-            self.generator.oracle.live_timers(),
+            self.generator.oracle().len(),
+            self.generator.oracle().live_timers(),
             mix.join(", "),
             self.generator.states(),
         )

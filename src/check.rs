@@ -922,21 +922,22 @@ fn slug(name: &str) -> String {
     out.trim_matches('-').to_string()
 }
 
-/// The progress line on stderr: rewritten in place on a terminal, else a line every 10 s.
-struct Meter {
+/// The progress line on stderr: rewritten in place on a terminal, else a line every 10 s
+/// (also `cxspec replay`'s).
+pub(crate) struct Meter {
     tty: bool,
     shown: bool,
 }
 
 impl Meter {
-    fn new() -> Meter {
+    pub(crate) fn new() -> Meter {
         Meter {
             tty: std::io::stderr().is_terminal(),
             shown: false,
         }
     }
 
-    fn every(&self) -> Duration {
+    pub(crate) fn every(&self) -> Duration {
         if self.tty {
             Duration::from_millis(500)
         } else {
@@ -956,6 +957,10 @@ impl Meter {
             p.states as f64 / secs,
             secs
         );
+        self.show_line(&line);
+    }
+
+    pub(crate) fn show_line(&mut self, line: &str) {
         let mut err = std::io::stderr();
         if self.tty {
             let _ = write!(err, "\r\x1b[2K{line}");
@@ -966,7 +971,7 @@ impl Meter {
         self.shown = true;
     }
 
-    fn clear(&mut self) {
+    pub(crate) fn clear(&mut self) {
         if self.tty && self.shown {
             let _ = write!(std::io::stderr(), "\r\x1b[2K");
         }

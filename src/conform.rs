@@ -88,8 +88,9 @@ enum VectorsCommand {
     },
 }
 
+/// `--report` of `conform` and `replay`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-enum ReportFormat {
+pub(crate) enum ReportFormat {
     Human,
     Json,
     Junit,

@@ -12,6 +12,7 @@ mod conform;
 mod diagram;
 mod generated;
 mod readings;
+mod replay;
 mod simulate;
 
 #[derive(Parser)]
@@ -43,6 +44,10 @@ enum Command {
     Diagram(diagram::DiagramArgs),
     /// The readings of the sources (open points with alternatives) and their model-checked matrix.
     Readings(readings::ReadingsArgs),
+    /// Check a recorded event log of a running platform against the spec, per conversation.
+    Replay(replay::ReplayArgs),
+    /// Write a multi-conversation event log from the engine (to try `cxspec replay` on).
+    SimulateLog(replay::SimulateLogArgs),
 }
 
 fn main() -> ExitCode {
@@ -63,5 +68,7 @@ fn main() -> ExitCode {
         Command::Conform(args) => conform::run(args),
         Command::Readings(args) => readings::run(args),
         Command::Diagram(args) => diagram::run(args),
+        Command::Replay(args) => replay::run(args),
+        Command::SimulateLog(args) => replay::simulate_log(args),
     }
 }

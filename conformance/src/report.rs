@@ -237,7 +237,8 @@ pub fn json(run: &Run) -> String {
     serde_json::to_string_pretty(&report).expect("reports serialize") + "\n"
 }
 
-fn xml(text: &str) -> String {
+/// `text` escaped for XML attributes and text (also used by the replay report).
+pub(crate) fn xml(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

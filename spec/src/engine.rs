@@ -27,6 +27,7 @@
 
 use crate::config::Config;
 use crate::event::{Input, Published, Reject, TimerKey};
+use crate::readings::Rules;
 use crate::rules::RuleSet;
 use crate::system::System;
 use crate::{Outcome, TimerEffect};
@@ -227,8 +228,9 @@ struct Slot {
 }
 
 /// Hashes a conversation ID with one multiply (Fibonacci hashing) instead of SipHash.
+/// Public for other tables keyed by conversation ID (`cxspec replay`'s).
 #[derive(Default)]
-struct IdHasher(u64);
+pub struct IdHasher(u64);
 
 impl Hasher for IdHasher {
     fn finish(&self) -> u64 {
@@ -250,7 +252,7 @@ impl Hasher for IdHasher {
 
 pub struct Engine<T: TimerQueue<TimerRef> = TimingWheel<TimerRef>> {
     config: Config,
-    rules: RuleSet,
+    rules: Rules,
     // Looked up by key only, never iterated, so its order cannot leak into output.
     index: HashMap<ConversationId, u32, BuildHasherDefault<IdHasher>>,
     slots: Vec<Slot>,
@@ -266,23 +268,24 @@ pub struct Engine<T: TimerQueue<TimerRef> = TimingWheel<TimerRef>> {
 }
 
 impl Engine<TimingWheel<TimerRef>> {
-    pub fn new(config: Config, rules: RuleSet) -> Self {
+    pub fn new(config: Config, rules: impl Into<Rules>) -> Self {
         Engine::with_timers(config, rules, TimingWheel::new(0))
     }
 }
 
 impl Engine<OrderedMapTimers<TimerRef>> {
     /// The engine on the ordered-map reference queue (the oracle).
-    pub fn reference(config: Config, rules: RuleSet) -> Self {
+    pub fn reference(config: Config, rules: impl Into<Rules>) -> Self {
         Engine::with_timers(config, rules, OrderedMapTimers::new(0))
     }
 }
 
 impl<T: TimerQueue<TimerRef>> Engine<T> {
-    pub fn with_timers(config: Config, rules: RuleSet, timers: T) -> Self {
+    /// `rules`: a rule set, or a rule set with declared readings ([`Rules`]).
+    pub fn with_timers(config: Config, rules: impl Into<Rules>, timers: T) -> Self {
         Engine {
             config,
-            rules,
+            rules: rules.into(),
             index: HashMap::default(),
             slots: Vec::new(),
             free: Vec::new(),
@@ -507,7 +510,7 @@ impl<T: TimerQueue<TimerRef>> Engine<T> {
         self.outcome.timers.clear();
         slot.system
             .apply(&input, now_ms, &self.config, self.rules, &mut self.outcome)?;
-        if self.rules == RuleSet::Specified {
+        if self.rules == Rules::from(RuleSet::Specified) {
             debug_assert!(
                 crate::invariants::violations(&slot.system, &self.config).is_empty(),
                 "conversation {id}: {input:?} broke {:?}",
