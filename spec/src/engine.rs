@@ -430,7 +430,18 @@ impl<T: TimerQueue<TimerRef>> Engine<T> {
     /// Frees a slot; its handles go stale.
     fn close(&mut self, index: u32) {
         let slot = &mut self.slots[index as usize];
-        debug_assert!(slot.armed.is_empty(), "a closed conversation has no timer");
+        // Under `specified` a Closed conversation holds no timer (invariant
+        // `NoTimerForEndedSession`). Another rule set may leave one (DEV-07 restarts the SLA of
+        // a chat that already ended); a Closed conversation refuses every input, a timer's
+        // fire included (CONV-10), so its timers go with it.
+        debug_assert!(
+            slot.armed.is_empty() || self.rules != Rules::from(RuleSet::Specified),
+            "a closed conversation has no timer under `specified`"
+        );
+        for (_, timer, _) in slot.armed.iter() {
+            self.timers.cancel(timer);
+        }
+        slot.armed = Armed::default();
         self.index.remove(&slot.id);
         slot.open = false;
         // Drops the conversation's heap parts now rather than at the slot's next use.

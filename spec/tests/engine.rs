@@ -356,3 +356,61 @@ fn an_expiry_that_ends_a_timer_due_at_the_same_millisecond_wins() {
         ]
     );
 }
+
+#[test]
+fn a_conversation_that_closes_with_a_timer_under_documented_takes_it_along() {
+    // DEV-07: the cancelled request's NO_AGENT_AVAILABLE restarts the customer SLA of chat 1,
+    // which has just ended; the call ends, house-keeping closes the conversation, and the
+    // dangling timer (due at 3 000 + 150 000) would fire into a Closed conversation, which
+    // refuses every input (CONV-10). The engine cancels it with the conversation.
+    for rules in [RuleSet::Documented, RuleSet::AsImplemented] {
+        let mut engine = Engine::new(Config::default(), rules);
+        let steps = [
+            (
+                0,
+                Input::SessionStarted {
+                    session: SessionId(2),
+                    channel: ChannelKind::Voice,
+                    routing_mode: None,
+                },
+            ),
+            (1_000, chat(1)),
+            (
+                2_000,
+                Input::RequestAgent {
+                    session: SessionId(1),
+                    direction: None,
+                },
+            ),
+            (
+                3_000,
+                Input::SessionEnded {
+                    session: SessionId(1),
+                },
+            ),
+            (
+                4_000,
+                Input::SessionEnded {
+                    session: SessionId(2),
+                },
+            ),
+        ];
+        for (at, input) in steps {
+            engine.apply(9, input, at).unwrap();
+        }
+        assert_eq!(
+            engine.conversation(9).unwrap().timers(),
+            vec![(
+                TimerKey::CustomerSla {
+                    session: SessionId(1)
+                },
+                153_000
+            )],
+            "{rules}: the dangling timer of the ended chat"
+        );
+        engine.apply(9, Input::HousekeepingDone, 5_000).unwrap();
+        assert!(engine.is_empty(), "{rules}: Closed frees the conversation");
+        assert_eq!(engine.live_timers(), 0, "{rules}: and its timer");
+        assert_eq!(engine.advance(200_000).unwrap(), vec![]);
+    }
+}
