@@ -24,7 +24,7 @@
 //! Left out: progress reporting; the search is run after the exhaustive one, which
 //! reports.
 
-use crate::abstraction::Edge;
+use crate::abstraction::{AbstractState, Edge, Label};
 pub use crate::abstraction::Edge as AbstractEdge;
 use crate::model::{CxModel, ModelState};
 use cxspec_spec::Input;
@@ -151,14 +151,20 @@ fn expand(
     let mut actions = Vec::new();
     for at in range {
         let state = decode(layer.state(at));
+        // The source's abstraction once per state, not once per successor.
+        let from = edges.then(|| AbstractState::of(&state.system));
         actions.clear();
         model.actions(&state, &mut actions);
         for (i, action) in actions.drain(..).enumerate() {
             let Some(next) = model.next_state(&state, action) else {
                 continue;
             };
-            if edges {
-                out.edges.insert(Edge::of(&state, &action, &next));
+            if let Some(from) = &from {
+                out.edges.insert(Edge {
+                    from: from.clone(),
+                    label: Label::of(&action, &state.system, &next.system),
+                    to: AbstractState::of(&next.system),
+                });
             }
             let mut violated = 0u64;
             for (bit, (_, holds)) in wanted.iter().enumerate() {
@@ -191,14 +197,46 @@ pub fn shortest(
     threads: usize,
     symmetry: bool,
 ) -> (BTreeMap<&'static str, Vec<Input>>, Stats) {
-    let (found, _, stats) = search(model, names, threads, symmetry, false);
+    let (found, _, stats) = search(model, names, threads, symmetry, None);
     (found, stats)
 }
 
 /// Every abstract transition of the model's reachable states, by a search to the end.
 pub fn abstract_edges(model: &CxModel, threads: usize, symmetry: bool) -> (BTreeSet<Edge>, Stats) {
-    let (_, edges, stats) = search(model, &[], threads, symmetry, true);
+    let (_, edges, stats) = search(model, &[], threads, symmetry, Some(Collect::All));
     (edges, stats)
+}
+
+/// Like [`abstract_edges`], but the search stops after the first batch that reaches a
+/// transition outside `known`: enough to say that a grown bound is not saturated, at a
+/// fraction of the cost of a search to the end. The flag is true if no transition lies
+/// outside `known`: then the search ran to the end and the set is every transition.
+/// Otherwise the set holds those found up to the batch that stopped the search, so the
+/// new ones in it are a lower bound.
+pub fn abstract_edges_until_new(
+    model: &CxModel,
+    threads: usize,
+    symmetry: bool,
+    known: &BTreeSet<Edge>,
+) -> (BTreeSet<Edge>, Stats, bool) {
+    let (_, edges, stats) = search(
+        model,
+        &[],
+        threads,
+        symmetry,
+        Some(Collect::UntilNew(known)),
+    );
+    let saturated = edges.iter().all(|e| known.contains(e));
+    (edges, stats, saturated)
+}
+
+/// Which abstract transitions a search collects.
+#[derive(Clone, Copy)]
+enum Collect<'a> {
+    /// All of them: the search runs to the end.
+    All,
+    /// Until a batch reaches one outside the set.
+    UntilNew(&'a BTreeSet<Edge>),
 }
 
 fn search(
@@ -206,8 +244,10 @@ fn search(
     names: &[&'static str],
     threads: usize,
     symmetry: bool,
-    collect_edges: bool,
+    collect: Option<Collect<'_>>,
 ) -> (BTreeMap<&'static str, Vec<Input>>, BTreeSet<Edge>, Stats) {
+    let collect_edges = collect.is_some();
+    let mut stop = false;
     let mut edges: HashSet<Edge> = HashSet::new();
     let mut wanted: Vec<(&'static str, Condition)> = model
         .properties()
@@ -236,12 +276,12 @@ fn search(
     encode(&init, &mut buffer);
     layer.push(&buffer, 0);
     let threads = threads.max(1);
-    while layer.len() > 0 && (collect_edges || !wanted.is_empty()) {
+    while layer.len() > 0 && !stop && (collect_edges || !wanted.is_empty()) {
         stats.depth += 1;
         stats.widest_layer = stats.widest_layer.max(layer.len());
         let mut next = Layer::default();
         let mut start = 0;
-        while start < layer.len() && (collect_edges || !wanted.is_empty()) {
+        while start < layer.len() && !stop && (collect_edges || !wanted.is_empty()) {
             let end = (start + BATCH).min(layer.len());
             let share = (end - start).div_ceil(threads);
             let parts: Vec<Expanded> = std::thread::scope(|scope| {
@@ -265,6 +305,9 @@ fn search(
                 .map(|p| p.bytes.capacity() + p.successors.capacity() * 32)
                 .sum();
             for part in &parts {
+                if let Some(Collect::UntilNew(known)) = collect {
+                    stop |= part.edges.iter().any(|e| !known.contains(e));
+                }
                 edges.extend(part.edges.iter().cloned());
                 let mut begin = 0usize;
                 for s in &part.successors {
