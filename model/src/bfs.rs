@@ -24,8 +24,8 @@
 //! Left out: progress reporting; the search is run after the exhaustive one, which
 //! reports.
 
-use crate::abstraction::{AbstractState, Edge, Label};
 pub use crate::abstraction::Edge as AbstractEdge;
+use crate::abstraction::{AbstractState, Edge, Label};
 use crate::model::{CxModel, ModelState};
 use cxspec_spec::Input;
 use stateright::{Model, Representative};
