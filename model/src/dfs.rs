@@ -99,12 +99,8 @@ impl Seen {
 /// The 64-bit fingerprint of a state (of its representative, with symmetry): aHash with
 /// fixed keys, as stateright's fingerprint.
 fn fingerprint(state: &ModelState, symmetry: bool) -> u64 {
-    let keys = ahash::RandomState::with_seeds(
-        123_456_789_987_654_321,
-        98_765_432_123_456_789,
-        0,
-        0,
-    );
+    let keys =
+        ahash::RandomState::with_seeds(123_456_789_987_654_321, 98_765_432_123_456_789, 0, 0);
     let mut hasher = keys.build_hasher();
     if symmetry {
         state.representative().hash(&mut hasher);
@@ -180,7 +176,8 @@ impl Shared<'_> {
         let mut pool = self.pool.lock().expect("no panic holding the pool");
         loop {
             if let Some(job) = pool.jobs.pop() {
-                self.hungry.store(pool.idle > pool.jobs.len(), Ordering::Relaxed);
+                self.hungry
+                    .store(pool.idle > pool.jobs.len(), Ordering::Relaxed);
                 return Some(job);
             }
             if pool.done {
@@ -286,9 +283,11 @@ impl Shared<'_> {
 /// frame took.
 fn path_to(prefix: &[u8], frames: &[Frame]) -> Vec<u8> {
     let mut path = prefix.to_vec();
-    path.extend(frames.iter().map(|f| {
-        u8::try_from(f.offset + f.next - 1).expect("fewer than 256 actions per state")
-    }));
+    path.extend(
+        frames.iter().map(|f| {
+            u8::try_from(f.offset + f.next - 1).expect("fewer than 256 actions per state")
+        }),
+    );
     path
 }
 
@@ -301,7 +300,9 @@ fn inputs(model: &CxModel, path: &[u8]) -> Vec<Input> {
         actions.clear();
         model.actions(&state, &mut actions);
         let input = actions[i as usize];
-        state = model.next_state(&state, input).expect("a taken step replays");
+        state = model
+            .next_state(&state, input)
+            .expect("a taken step replays");
         out.push(input);
     }
     out
@@ -336,16 +337,11 @@ pub fn search(model: &CxModel, threads: usize, symmetry: bool, counters: &Counte
     shared.check(&init, Vec::new);
     let mut actions = Vec::new();
     model.actions(&init, &mut actions);
-    shared
-        .pool
-        .lock()
-        .expect("not shared yet")
-        .jobs
-        .push(Job {
-            path: Vec::new(),
-            state: init,
-            actions: 0..actions.len(),
-        });
+    shared.pool.lock().expect("not shared yet").jobs.push(Job {
+        path: Vec::new(),
+        state: init,
+        actions: 0..actions.len(),
+    });
     std::thread::scope(|scope| {
         for _ in 0..threads {
             scope.spawn(|| shared.worker());

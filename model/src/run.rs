@@ -134,9 +134,8 @@ pub fn check_one(
     let (states, unique, max_depth, mut discoveries) = {
         let counters = crate::dfs::Counters::default();
         let found = std::thread::scope(|scope| {
-            let search = scope.spawn(|| {
-                crate::dfs::search(&model, options.threads, options.symmetry, &counters)
-            });
+            let search = scope
+                .spawn(|| crate::dfs::search(&model, options.threads, options.symmetry, &counters));
             let mut last = Instant::now();
             while !search.is_finished() {
                 std::thread::sleep(Duration::from_millis(20));
@@ -145,14 +144,21 @@ pub fn check_one(
                     progress(
                         counters.states.load(std::sync::atomic::Ordering::Relaxed),
                         counters.unique.load(std::sync::atomic::Ordering::Relaxed),
-                        counters.max_depth.load(std::sync::atomic::Ordering::Relaxed),
+                        counters
+                            .max_depth
+                            .load(std::sync::atomic::Ordering::Relaxed),
                         start.elapsed(),
                     );
                 }
             }
             search.join().expect("the search thread does not panic")
         });
-        (found.states, found.unique, found.max_depth, found.discoveries)
+        (
+            found.states,
+            found.unique,
+            found.max_depth,
+            found.discoveries,
+        )
     };
     let failing: Vec<&'static str> = model
         .properties()

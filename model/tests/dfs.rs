@@ -31,12 +31,20 @@ fn same_counts_and_verdicts_as_stateright_on_any_thread_count() {
         (RuleSet::Specified, "chat,chat", true),
     ] {
         let model = CxModel::new(bounds(sessions, wrap_up), rules);
-        let checker = model.clone().checker().symmetry().threads(2).spawn_dfs().join();
+        let checker = model
+            .clone()
+            .checker()
+            .symmetry()
+            .threads(2)
+            .spawn_dfs()
+            .join();
         let decided: BTreeSet<&str> = checker.discoveries().into_keys().collect();
         if rules == RuleSet::Documented {
             assert!(
-                model.properties().iter().any(|p| p.expectation == Expectation::Always
-                    && decided.contains(p.name)),
+                model
+                    .properties()
+                    .iter()
+                    .any(|p| p.expectation == Expectation::Always && decided.contains(p.name)),
                 "documented breaks a property here"
             );
         }
