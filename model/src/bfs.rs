@@ -51,7 +51,7 @@ pub struct Stats {
 
 /// Hashes a `u64` fingerprint to itself: fingerprints are already uniformly spread.
 #[derive(Default)]
-struct PassThrough(u64);
+pub(crate) struct PassThrough(u64);
 
 impl Hasher for PassThrough {
     fn finish(&self) -> u64 {
@@ -362,10 +362,16 @@ fn path(model: &CxModel, parents: &[u32], action_of: &[u8], node: u32) -> Vec<In
         at = parents[at as usize];
     }
     indices.reverse();
+    inputs(model, &indices)
+}
+
+/// The inputs an action-index path stands for (the index of each step in `actions` of
+/// the state before it), replayed from the initial state.
+pub(crate) fn inputs(model: &CxModel, path: &[u8]) -> Vec<Input> {
     let mut state = model.initial();
-    let mut inputs = Vec::with_capacity(indices.len());
+    let mut inputs = Vec::with_capacity(path.len());
     let mut actions = Vec::new();
-    for i in indices {
+    for &i in path {
         actions.clear();
         model.actions(&state, &mut actions);
         let input = actions[i as usize];

@@ -26,6 +26,7 @@
 //! and stopping early once every property is decided (stateright
 //! does; this search always runs to the end, so its counts are always the whole space).
 
+use crate::bfs::{inputs, PassThrough};
 use crate::model::{CxModel, ModelState};
 use cxspec_spec::Input;
 use stateright::{Expectation, Model, Property, Representative};
@@ -50,24 +51,6 @@ pub struct Found {
     pub max_depth: usize,
     /// Property name -> the path to the first state found that decides it.
     pub discoveries: BTreeMap<&'static str, Vec<Input>>,
-}
-
-/// Hashes a `u64` fingerprint to itself: fingerprints are already uniformly spread.
-#[derive(Default)]
-struct PassThrough(u64);
-
-impl Hasher for PassThrough {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
 }
 
 /// Fingerprints seen, in shards so that workers rarely wait for each other.
@@ -289,23 +272,6 @@ fn path_to(prefix: &[u8], frames: &[Frame]) -> Vec<u8> {
         }),
     );
     path
-}
-
-/// The inputs an action-index path stands for, replayed from the initial state.
-fn inputs(model: &CxModel, path: &[u8]) -> Vec<Input> {
-    let mut state = model.initial();
-    let mut actions = Vec::new();
-    let mut out = Vec::with_capacity(path.len());
-    for &i in path {
-        actions.clear();
-        model.actions(&state, &mut actions);
-        let input = actions[i as usize];
-        state = model
-            .next_state(&state, input)
-            .expect("a taken step replays");
-        out.push(input);
-    }
-    out
 }
 
 /// Searches every state of `model` depth-first with `threads` workers.

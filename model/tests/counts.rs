@@ -156,13 +156,8 @@ fn unpruned(b: Bounds) -> CxModel {
 /// The unique states of stateright's depth-first search with symmetry, which must be
 /// those of the search `cxspec check` runs (`cxspec_model::dfs`), generated states too.
 fn dfs_symmetric(model: CxModel) -> usize {
-    let checker = model
-        .clone()
-        .checker()
-        .symmetry()
-        .threads(2)
-        .spawn_dfs()
-        .join();
+    let builder = model.clone().checker().symmetry().threads(2);
+    let checker = builder.spawn_dfs().join();
     let ours = cxspec_model::dfs::search(&model, 2, true, &Default::default());
     assert_eq!(
         (ours.unique, ours.states),

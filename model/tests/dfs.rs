@@ -31,13 +31,8 @@ fn same_counts_and_verdicts_as_stateright_on_any_thread_count() {
         (RuleSet::Specified, "chat,chat", true),
     ] {
         let model = CxModel::new(bounds(sessions, wrap_up), rules);
-        let checker = model
-            .clone()
-            .checker()
-            .symmetry()
-            .threads(2)
-            .spawn_dfs()
-            .join();
+        let builder = model.clone().checker().symmetry().threads(2);
+        let checker = builder.spawn_dfs().join();
         let decided: BTreeSet<&str> = checker.discoveries().into_keys().collect();
         if rules == RuleSet::Documented {
             assert!(
