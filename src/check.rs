@@ -26,7 +26,7 @@ use cxspec_model::trace;
 use cxspec_model::CxModel;
 use cxspec_model::{bfs, simulate};
 use cxspec_spec::{ChannelKind, Readings, RoutingMode, RuleSet, Rules};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -569,15 +569,20 @@ fn saturation(
         subs.len()
     );
     let symmetry = !args.no_symmetry;
-    let edges_of = |b: &Bounds| {
-        let model = CxModel::new(b.clone(), rules).with_readings(readings);
-        bfs::abstract_edges(&model, threads, symmetry)
-    };
+    let model_of = |b: &Bounds| CxModel::new(b.clone(), rules).with_readings(readings);
+    // Work is shared: a grown bound that is itself a sub-configuration of the preset (a
+    // chat added to chat+voice is chat+chat+voice) is searched once, to the end. Other
+    // grown bounds stop at the first batch that reaches a new transition: that settles
+    // "not saturated", and only a saturated dimension costs a search to the end.
+    let mut full: HashMap<Bounds, (BTreeSet<bfs::AbstractEdge>, bfs::Stats)> = HashMap::new();
     let mut all = Vec::new();
     let mut saturated = 0;
     for (i, b) in subs.iter().enumerate() {
         let start = std::time::Instant::now();
-        let (base, stats) = edges_of(b);
+        let (base, stats) = full
+            .entry(b.clone())
+            .or_insert_with(|| bfs::abstract_edges(&model_of(b), threads, symmetry))
+            .clone();
         println!(
             "  [{}/{}] {b}: {} ({} unique states, {:.1} s)",
             i + 1,
@@ -590,16 +595,36 @@ fn saturation(
         let mut none_new = true;
         for (name, g) in grown(b) {
             let start = std::time::Instant::now();
-            let (more, stats) = edges_of(&g);
+            let (more, stats, complete) = if subs.contains(&g) || full.contains_key(&g) {
+                let (more, stats) = full
+                    .entry(g.clone())
+                    .or_insert_with(|| bfs::abstract_edges(&model_of(&g), threads, symmetry))
+                    .clone();
+                (more, stats, true)
+            } else {
+                let (more, stats, saturated) =
+                    bfs::abstract_edges_until_new(&model_of(&g), threads, symmetry, &base);
+                (more, stats, saturated)
+            };
             let new: Vec<&bfs::AbstractEdge> = more.difference(&base).collect();
-            let lost = base.difference(&more).count();
             none_new &= new.is_empty();
-            println!(
-                "      {name:<19} {} new, {lost} not reached ({} unique states, {:.1} s)",
-                new.len(),
-                stats.unique,
-                start.elapsed().as_secs_f64()
-            );
+            if complete {
+                let lost = base.difference(&more).count();
+                println!(
+                    "      {name:<19} {} new, {lost} not reached ({} unique states, {:.1} s)",
+                    new.len(),
+                    stats.unique,
+                    start.elapsed().as_secs_f64()
+                );
+            } else {
+                println!(
+                    "      {name:<19} {} new or more (stopped at the first new; {} unique states, {} layers, {:.1} s)",
+                    new.len(),
+                    stats.unique,
+                    stats.depth,
+                    start.elapsed().as_secs_f64()
+                );
+            }
             for e in new.iter().take(3) {
                 println!("        new: {e}");
             }

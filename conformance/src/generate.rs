@@ -732,16 +732,12 @@ pub fn abstract_state(suite: Suite, config: &str, system: &System) -> String {
         .map(|t| format!("{}/{}", name(&t.state), name(&t.media_state())))
         .collect();
     tasks.sort();
-    let timers: BTreeSet<String> = system.timers().iter().map(|(k, _)| timer_kind(k)).collect();
-    let timers: Vec<String> = timers.into_iter().collect();
     let state = name(&conv.state);
     let hold = if conv.on_hold() { " | hold" } else { "" };
     let tasks = tasks.join(" ");
     match suite {
-        Suite::System => format!(
-            "{config} | {state} | tasks [{tasks}] | timers [{}] | {roles}",
-            timers.join(" ")
-        ),
+        // One definition with the model checker's saturation report (`cxspec_spec::abstraction`).
+        Suite::System => format!("{config} | {}", abstraction::AbstractState::of(system)),
         Suite::Sla => format!(
             "{config} | {customer} | {roles}{hold} | agent SLA {} | customer SLAs {}",
             system.sla.agent.is_some(),

@@ -51,7 +51,7 @@ pub struct Stats {
 
 /// Hashes a `u64` fingerprint to itself: fingerprints are already uniformly spread.
 #[derive(Default)]
-struct PassThrough(u64);
+pub(crate) struct PassThrough(u64);
 
 impl Hasher for PassThrough {
     fn finish(&self) -> u64 {
@@ -198,7 +198,7 @@ pub fn shortest(
     threads: usize,
     symmetry: bool,
 ) -> (BTreeMap<&'static str, Vec<Input>>, Stats) {
-    let (found, _, stats) = search::<Edge>(model, names, threads, symmetry, None);
+    let (found, _, stats) = search::<Edge>(model, names, threads, symmetry, None, None);
     (found, stats)
 }
 
@@ -218,8 +218,28 @@ pub fn transitions<T: Eq + Hash + Ord + Clone + Send>(
     symmetry: bool,
     project: Projection<'_, T>,
 ) -> (BTreeSet<T>, Stats) {
-    let (_, edges, stats) = search(model, &[], threads, symmetry, Some(project));
+    let (_, edges, stats) = search(model, &[], threads, symmetry, Some(project), None);
     (edges, stats)
+}
+
+/// Like [`abstract_edges`], but the search stops after the first batch that reaches a
+/// transition outside `known`: enough to say that a grown bound is not saturated, at a
+/// fraction of the cost of a search to the end. The flag is true if no transition lies
+/// outside `known`: then the search ran to the end and the set is every transition.
+/// Otherwise the set holds those found up to the batch that stopped the search, so the
+/// new ones in it are a lower bound.
+pub fn abstract_edges_until_new(
+    model: &CxModel,
+    threads: usize,
+    symmetry: bool,
+    known: &BTreeSet<Edge>,
+) -> (BTreeSet<Edge>, Stats, bool) {
+    let project: Projection<'_, Edge> = &|before, input, after, out| {
+        out.insert(Edge::of(before, input, after));
+    };
+    let (_, edges, stats) = search(model, &[], threads, symmetry, Some(project), Some(known));
+    let saturated = edges.iter().all(|e| known.contains(e));
+    (edges, stats, saturated)
 }
 
 fn search<T: Eq + Hash + Ord + Clone + Send>(
@@ -228,8 +248,12 @@ fn search<T: Eq + Hash + Ord + Clone + Send>(
     threads: usize,
     symmetry: bool,
     project: Option<Projection<'_, T>>,
+    until_new: Option<&BTreeSet<T>>,
 ) -> (BTreeMap<&'static str, Vec<Input>>, BTreeSet<T>, Stats) {
     let collect_edges = project.is_some();
+    // With `until_new`, the search ends after the batch that first projects a transition
+    // outside that set (`abstract_edges_until_new`).
+    let mut stop = false;
     let mut edges: HashSet<T> = HashSet::new();
     let mut wanted: Vec<(&'static str, Condition)> = model
         .properties()
@@ -258,12 +282,12 @@ fn search<T: Eq + Hash + Ord + Clone + Send>(
     encode(&init, &mut buffer);
     layer.push(&buffer, 0);
     let threads = threads.max(1);
-    while layer.len() > 0 && (collect_edges || !wanted.is_empty()) {
+    while layer.len() > 0 && !stop && (collect_edges || !wanted.is_empty()) {
         stats.depth += 1;
         stats.widest_layer = stats.widest_layer.max(layer.len());
         let mut next = Layer::default();
         let mut start = 0;
-        while start < layer.len() && (collect_edges || !wanted.is_empty()) {
+        while start < layer.len() && !stop && (collect_edges || !wanted.is_empty()) {
             let end = (start + BATCH).min(layer.len());
             let share = (end - start).div_ceil(threads);
             let parts: Vec<Expanded<T>> = std::thread::scope(|scope| {
@@ -285,6 +309,9 @@ fn search<T: Eq + Hash + Ord + Clone + Send>(
                 .map(|p| p.bytes.capacity() + p.successors.capacity() * 32)
                 .sum();
             for part in &parts {
+                if let Some(known) = until_new {
+                    stop |= part.edges.iter().any(|e| !known.contains(e));
+                }
                 edges.extend(part.edges.iter().cloned());
                 let mut begin = 0usize;
                 for s in &part.successors {
@@ -339,10 +366,16 @@ fn path(model: &CxModel, parents: &[u32], action_of: &[u8], node: u32) -> Vec<In
         at = parents[at as usize];
     }
     indices.reverse();
+    inputs(model, &indices)
+}
+
+/// The inputs an action-index path stands for (the index of each step in `actions` of
+/// the state before it), replayed from the initial state.
+pub(crate) fn inputs(model: &CxModel, path: &[u8]) -> Vec<Input> {
     let mut state = model.initial();
-    let mut inputs = Vec::with_capacity(indices.len());
+    let mut inputs = Vec::with_capacity(path.len());
     let mut actions = Vec::new();
-    for i in indices {
+    for &i in path {
         actions.clear();
         model.actions(&state, &mut actions);
         let input = actions[i as usize];

@@ -11,6 +11,7 @@
 //! * [`symmetry`]: the canonical representative under agent and session renaming;
 //! * [`mutants`]: planted one-rule mutants of the spec, which show each property can fail;
 //! * [`run`]: running presets and collecting verdicts and shortest counterexamples;
+//! * [`dfs`]: the exhaustive depth-first search of `cxspec check` (stateright's, cheaper);
 //! * [`bfs`]: the lean breadth-first search for shortest counterexamples;
 //! * [`abstraction`]: the conformance cover's abstract transitions, to judge bounds;
 //! * [`diagram`]: state diagrams of each machine, projected from the same search;
@@ -28,6 +29,7 @@
 pub mod abstraction;
 pub mod bfs;
 pub mod bounds;
+pub mod dfs;
 pub mod diagram;
 pub mod explorer;
 pub mod model;

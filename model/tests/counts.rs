@@ -7,7 +7,8 @@
 //!   are counted by brute force: every renaming of agents and of same-kind sessions is
 //!   applied by code written here (not the `symmetry` module), and a state's key is the
 //!   smallest rendering over all renamings. stateright's depth-first search with
-//!   symmetry must find exactly that many unique states, with the reductions on and off;
+//!   symmetry must find exactly that many unique states, with the reductions on and off,
+//!   and so must the depth-first search `cxspec check` runs (`cxspec_model::dfs`);
 //!   its breadth-first search without symmetry must find exactly the plain count.
 //! * The same search checks that `next_state` accepts every offered action.
 
@@ -152,14 +153,19 @@ fn unpruned(b: Bounds) -> CxModel {
     model
 }
 
+/// The unique states of stateright's depth-first search with symmetry, which must be
+/// those of the search `cxspec check` runs (`cxspec_model::dfs`), generated states too.
 fn dfs_symmetric(model: CxModel) -> usize {
-    model
-        .checker()
-        .symmetry()
-        .threads(2)
-        .spawn_dfs()
-        .join()
-        .unique_state_count()
+    let builder = model.clone().checker().symmetry().threads(2);
+    let checker = builder.spawn_dfs().join();
+    let ours = cxspec_model::dfs::search(&model, 2, true, &Default::default());
+    assert_eq!(
+        (ours.unique, ours.states),
+        (checker.unique_state_count(), checker.state_count()),
+        "cxspec_model::dfs against stateright, {}",
+        model.bounds.label()
+    );
+    checker.unique_state_count()
 }
 
 fn bfs_plain(model: CxModel) -> usize {

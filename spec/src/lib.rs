@@ -14,6 +14,7 @@
 //! Left out: everything the rules do not read (message content, customer identity,
 //! agent selection and capacity); the RULES.md section "Scope" lists it.
 
+pub mod abstraction;
 pub mod config;
 pub mod conversation;
 pub mod engine;
