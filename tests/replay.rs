@@ -732,3 +732,40 @@ fn a_conversation_that_follows_its_rules_can_still_break_a_mission_invariant() {
         "AGENT_SLA_STARTED while the agent SLA is live"
     );
 }
+
+/// A log of rules that publish thresholds as a repeated `*_SLA_STARTED` (R-23 `sla-started`)
+/// conforms when replayed under that reading: the mission monitor is told how the rules name
+/// thresholds, and does not read a threshold as a second live SLA (it did, before).
+#[test]
+fn a_threshold_published_as_a_start_is_not_a_second_sla_under_r_23() {
+    let dir = std::env::temp_dir().join(format!("cxspec-replay-r23-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = dir.join("r23.jsonl");
+    let bin = env!("CARGO_BIN_EXE_cxspec");
+    let made = std::process::Command::new(bin)
+        .args([
+            "simulate-log",
+            "--conversations",
+            "30",
+            "--duration-s",
+            "900",
+        ])
+        .args(["--reading", "R-23=sla-started", "-o", log.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(made.status.code(), Some(0), "{made:?}");
+    let replay = std::process::Command::new(bin)
+        .args([
+            "replay",
+            log.to_str().unwrap(),
+            "--reading",
+            "R-23=sla-started",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&replay.stdout);
+    assert!(text.contains("0 diverge"), "{text}");
+    assert!(text.contains("mission invariant breaches: none"), "{text}");
+    assert_eq!(replay.status.code(), Some(0), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

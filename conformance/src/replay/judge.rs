@@ -44,7 +44,7 @@ use super::explain::{self, Explanation, Step};
 use super::format::{ConversationName, Item, Record};
 use crate::suite::{input_owner, publisher, Suite};
 use cxspec_spec::engine::{Engine, EngineError, EngineEvent, Handle, IdHasher};
-use cxspec_spec::monitors::{Breach, MissionMonitor};
+use cxspec_spec::monitors::{Breach, MissionMonitor, Observe};
 use cxspec_spec::{Config, ConversationState, Input, Published, Rules};
 use std::collections::{BTreeMap, BinaryHeap, HashMap, VecDeque};
 use std::hash::BuildHasherDefault;
@@ -724,7 +724,8 @@ impl Judge {
         if let ConversationName::Text(t) = &conv.name {
             self.texts.remove(t);
         }
-        Core::flush_group(&mut conv, &mut self.core.summary);
+        let observe = Observe::for_rules(self.core.opts.rules);
+        Core::flush_group(&mut conv, observe, &mut self.core.summary);
         let mut verdict = match conv.verdict.take() {
             Some(v) => v,
             None if closed => Verdict::Conforms,
@@ -829,7 +830,7 @@ impl Core {
         line: u64,
     ) {
         self.settle(id, conv, at_ms, line);
-        Self::flush_group(conv, &mut self.summary);
+        Self::flush_group(conv, Observe::for_rules(self.opts.rules), &mut self.summary);
         conv.group_line = line;
         if !conv.started {
             return;
@@ -1154,19 +1155,23 @@ impl Core {
         events.clear();
         events.extend(step.iter().map(|e| e.event.clone()));
         let line = conv.last_line;
-        Self::monitor(conv, &events, line, at_ms, &mut self.summary);
+        let observe = Observe::for_rules(self.opts.rules);
+        Self::monitor(conv, &events, observe, line, at_ms, &mut self.summary);
         self.scratch = events;
     }
 
+    /// Feeds one step's events to the conversation's mission monitors, told how the rules
+    /// name a threshold crossing, and records each breach.
     fn monitor(
         conv: &mut Conv,
         events: &[Published],
+        observe: Observe,
         line: u64,
         at_ms: u64,
         summary: &mut Summary,
     ) {
         let breaches = &mut conv.breaches;
-        conv.monitor.observe(events, |b| {
+        conv.monitor.observe_with(events, observe, |b| {
             let mission = b.mission().name();
             *summary.breaches.entry(mission).or_default() += 1;
             if breaches.len() < MAX_BREACHES {
@@ -1181,26 +1186,15 @@ impl Core {
     }
 
     /// After a divergence: the log's events since the last stimulus, as one step.
-    fn flush_group(conv: &mut Conv, summary: &mut Summary) {
+    fn flush_group(conv: &mut Conv, observe: Observe, summary: &mut Summary) {
         if !conv.started || conv.group.is_empty() {
             conv.group.clear();
             return;
         }
-        let line = conv.group_line;
-        let at_ms = conv.last_ms;
-        let breaches = &mut conv.breaches;
-        conv.monitor.observe(&conv.group, |b| {
-            let mission = b.mission().name();
-            *summary.breaches.entry(mission).or_default() += 1;
-            if breaches.len() < MAX_BREACHES {
-                breaches.push(BreachSeen {
-                    line,
-                    at_ms,
-                    mission,
-                    what: breach_text(&b),
-                });
-            }
-        });
+        let group = std::mem::take(&mut conv.group);
+        let (line, at_ms) = (conv.group_line, conv.last_ms);
+        Self::monitor(conv, &group, observe, line, at_ms, summary);
+        conv.group = group;
         conv.group.clear();
     }
 }
