@@ -165,6 +165,11 @@ pub struct CheckArgs {
     /// abstract transitions appear. Exit 0 either way.
     #[arg(long)]
     saturation: bool,
+    /// --saturation: stop a grown search that has reached no new transition after this
+    /// many unique states, and report the path length up to which that is so (a search
+    /// breadth-first, so every path up to that length was taken). Default: no budget.
+    #[arg(long, value_name = "STATES", requires = "saturation")]
+    saturation_budget: Option<usize>,
     /// Instead of the exhaustive search: seeded random walks with the same properties.
     #[arg(long)]
     random: bool,
@@ -577,6 +582,7 @@ fn saturation(
     let mut full: HashMap<Bounds, (BTreeSet<bfs::AbstractEdge>, bfs::Stats)> = HashMap::new();
     let mut all = Vec::new();
     let mut saturated = 0;
+    let mut within_budget = 0;
     for (i, b) in subs.iter().enumerate() {
         let start = std::time::Instant::now();
         let (base, stats) = full
@@ -595,35 +601,48 @@ fn saturation(
         let mut none_new = true;
         for (name, g) in grown(b) {
             let start = std::time::Instant::now();
-            let (more, stats, complete) = if subs.contains(&g) || full.contains_key(&g) {
+            let (more, stats, outcome) = if subs.contains(&g) || full.contains_key(&g) {
                 let (more, stats) = full
                     .entry(g.clone())
                     .or_insert_with(|| bfs::abstract_edges(&model_of(&g), threads, symmetry))
                     .clone();
-                (more, stats, true)
+                (more, stats, None)
             } else {
-                let (more, stats, saturated) =
-                    bfs::abstract_edges_until_new(&model_of(&g), threads, symmetry, &base);
-                (more, stats, saturated)
+                let (more, stats, outcome) = bfs::abstract_edges_until_new(
+                    &model_of(&g),
+                    threads,
+                    symmetry,
+                    &base,
+                    args.saturation_budget,
+                );
+                (more, stats, Some(outcome))
             };
             let new: Vec<&bfs::AbstractEdge> = more.difference(&base).collect();
             none_new &= new.is_empty();
-            if complete {
-                let lost = base.difference(&more).count();
-                println!(
-                    "      {name:<19} {} new, {lost} not reached ({} unique states, {:.1} s)",
-                    new.len(),
-                    stats.unique,
-                    start.elapsed().as_secs_f64()
-                );
-            } else {
-                println!(
-                    "      {name:<19} {} new or more (stopped at the first new; {} unique states, {} layers, {:.1} s)",
+            let seconds = start.elapsed().as_secs_f64();
+            match outcome {
+                None | Some(bfs::GrownOutcome::NoneNew) => {
+                    let lost = base.difference(&more).count();
+                    println!(
+                        "      {name:<19} {} new, {lost} not reached ({} unique states, {seconds:.1} s)",
+                        new.len(),
+                        stats.unique,
+                    );
+                }
+                Some(bfs::GrownOutcome::New) => println!(
+                    "      {name:<19} {} new or more (stopped at the first new; {} unique states, {} layers, {seconds:.1} s)",
                     new.len(),
                     stats.unique,
                     stats.depth,
-                    start.elapsed().as_secs_f64()
-                );
+                ),
+                Some(bfs::GrownOutcome::NoneNewWithinBudget) => {
+                    within_budget += 1;
+                    println!(
+                        "      {name:<19} 0 new on every path of up to {} steps (budget reached: {} unique states, {seconds:.1} s)",
+                        stats.complete_layers,
+                        stats.unique,
+                    );
+                }
             }
             for e in new.iter().take(3) {
                 println!("        new: {e}");
@@ -635,8 +654,13 @@ fn saturation(
         }
     }
     println!(
-        "result: {saturated} of {} sub-configurations saturated (no dimension grown by one reaches a new abstract transition)",
-        subs.len()
+        "result: {saturated} of {} sub-configurations saturated (no dimension grown by one reaches a new abstract transition){}",
+        subs.len(),
+        if within_budget > 0 {
+            format!("; {within_budget} grown searches stopped by --saturation-budget, so their \"0 new\" holds up to the path length given")
+        } else {
+            String::new()
+        }
     );
     if let Some(path) = &args.edges_file {
         if !write_file(path, (all.join("\n") + "\n").as_bytes()) {

@@ -47,6 +47,23 @@ pub struct Stats {
     pub widest_layer: usize,
     /// Peak bytes held by the search's own tables: fingerprints, parent links, layers.
     pub peak_bytes: usize,
+    /// Layers expanded completely: every path of up to this many steps was taken. Less
+    /// than `depth` only when a budget stopped the search inside a layer.
+    pub complete_layers: usize,
+    /// A unique-state budget stopped the search before its end.
+    pub stopped_by_budget: bool,
+}
+
+/// How a search for transitions outside a known set ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GrownOutcome {
+    /// A transition outside the set was reached (the search stopped after that batch).
+    New,
+    /// The search ran to the end and reached none: the set holds every transition.
+    NoneNew,
+    /// The unique-state budget ran out first with none reached: no path of up to
+    /// `Stats::complete_layers` steps leaves the set; longer paths were not all taken.
+    NoneNewWithinBudget,
 }
 
 /// Hashes a `u64` fingerprint to itself: fingerprints are already uniformly spread.
@@ -198,7 +215,7 @@ pub fn shortest(
     threads: usize,
     symmetry: bool,
 ) -> (BTreeMap<&'static str, Vec<Input>>, Stats) {
-    let (found, _, stats) = search::<Edge>(model, names, threads, symmetry, None, None);
+    let (found, _, stats) = search::<Edge>(model, names, threads, symmetry, None, Limits::none());
     (found, stats)
 }
 
@@ -218,28 +235,58 @@ pub fn transitions<T: Eq + Hash + Ord + Clone + Send>(
     symmetry: bool,
     project: Projection<'_, T>,
 ) -> (BTreeSet<T>, Stats) {
-    let (_, edges, stats) = search(model, &[], threads, symmetry, Some(project), None);
+    let (_, edges, stats) = search(model, &[], threads, symmetry, Some(project), Limits::none());
     (edges, stats)
 }
 
 /// Like [`abstract_edges`], but the search stops after the first batch that reaches a
 /// transition outside `known`: enough to say that a grown bound is not saturated, at a
-/// fraction of the cost of a search to the end. The flag is true if no transition lies
-/// outside `known`: then the search ran to the end and the set is every transition.
-/// Otherwise the set holds those found up to the batch that stopped the search, so the
-/// new ones in it are a lower bound.
+/// fraction of the cost of a search to the end. Otherwise it runs to the end, or, with a
+/// `budget`, until it has numbered that many unique states (checked between batches;
+/// breadth-first, so what it then says holds for every path up to the last complete
+/// layer). The set holds the transitions found until the search stopped, so after
+/// [`GrownOutcome::New`] the new ones in it are a lower bound.
 pub fn abstract_edges_until_new(
     model: &CxModel,
     threads: usize,
     symmetry: bool,
     known: &BTreeSet<Edge>,
-) -> (BTreeSet<Edge>, Stats, bool) {
+    budget: Option<usize>,
+) -> (BTreeSet<Edge>, Stats, GrownOutcome) {
     let project: Projection<'_, Edge> = &|before, input, after, out| {
         out.insert(Edge::of(before, input, after));
     };
-    let (_, edges, stats) = search(model, &[], threads, symmetry, Some(project), Some(known));
-    let saturated = edges.iter().all(|e| known.contains(e));
-    (edges, stats, saturated)
+    let limits = Limits {
+        until_new: Some(known),
+        budget,
+    };
+    let (_, edges, stats) = search(model, &[], threads, symmetry, Some(project), limits);
+    let outcome = if edges.iter().any(|e| !known.contains(e)) {
+        GrownOutcome::New
+    } else if stats.stopped_by_budget {
+        GrownOutcome::NoneNewWithinBudget
+    } else {
+        GrownOutcome::NoneNew
+    };
+    (edges, stats, outcome)
+}
+
+/// When a search stops early (`abstract_edges_until_new`).
+struct Limits<'a, T> {
+    /// Stop after the batch that first projects a transition outside this set.
+    until_new: Option<&'a BTreeSet<T>>,
+    /// Stop (between batches) once this many unique states are numbered.
+    budget: Option<usize>,
+}
+
+impl<T> Limits<'_, T> {
+    /// Search to the end.
+    fn none() -> Self {
+        Limits {
+            until_new: None,
+            budget: None,
+        }
+    }
 }
 
 fn search<T: Eq + Hash + Ord + Clone + Send>(
@@ -248,8 +295,9 @@ fn search<T: Eq + Hash + Ord + Clone + Send>(
     threads: usize,
     symmetry: bool,
     project: Option<Projection<'_, T>>,
-    until_new: Option<&BTreeSet<T>>,
+    limits: Limits<'_, T>,
 ) -> (BTreeMap<&'static str, Vec<Input>>, BTreeSet<T>, Stats) {
+    let until_new = limits.until_new;
     let collect_edges = project.is_some();
     // With `until_new`, the search ends after the batch that first projects a transition
     // outside that set (`abstract_edges_until_new`).
@@ -342,6 +390,10 @@ fn search<T: Eq + Hash + Ord + Clone + Send>(
             // Stop looking for what was found; bits of `violated` index the old list,
             // so the list only shrinks between batches.
             wanted.retain(|(name, _)| !found.contains_key(name));
+            if limits.budget.is_some_and(|b| parents.len() >= b) && !stop {
+                stop = true;
+                stats.stopped_by_budget = end < layer.len() || next.len() > 0;
+            }
             let held = seen.capacity() * 9
                 + parents.capacity() * 4
                 + action_of.capacity()
@@ -350,6 +402,9 @@ fn search<T: Eq + Hash + Ord + Clone + Send>(
                 + batch_bytes;
             stats.peak_bytes = stats.peak_bytes.max(held);
             start = end;
+        }
+        if start >= layer.len() {
+            stats.complete_layers += 1;
         }
         layer = next;
     }
