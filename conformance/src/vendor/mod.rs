@@ -19,7 +19,9 @@
 //!   first sight;
 //! * [`Ids`], [`IdKind`]: id interning (numbers to the vendor's strings and back);
 //! * [`EPOCH_MS`]: `CimEvent.timestamp` is `EPOCH_MS + at_ms`;
-//! * [`project_expected`]: expected events as the profile compares them (no `deadline_ms`).
+//! * [`project_expected`]: expected events as the profile compares them (no `deadline_ms`);
+//! * [`wire::KitSide`], [`wire::ImplementationSide`]: the profile applied to the protocol's
+//!   requests and replies, on the runner's side and on an implementation's.
 //!
 //! Left out: the configuration (`reset.config` stays cxspec's, in milliseconds), `reject`
 //! names (cxspec's; the vendor answers REST errors with no catalogue) and `state` (the
@@ -28,6 +30,7 @@
 pub mod cim;
 pub mod ids;
 pub mod translate;
+pub mod wire;
 
 pub use ids::{IdKind, Ids, CONVERSATION_ID};
 pub use translate::{
