@@ -28,7 +28,7 @@ final class ObjectModel {
         FORCE_CLOSED, WRAP_UP_APPLIED, WRAP_UP_NOT_APPLIED, WRAP_UP_EXPIRED
     }
 
-    /** CimEvent.java lines 7-18. */
+    /** CimEvent.java lines 16-26. */
     static final class CimEvent {
         String id;
         String name;
@@ -74,14 +74,14 @@ final class ObjectModel {
         String name;
     }
 
-    /** task/TaskStateChangedDto.java lines 9-12. */
+    /** task/TaskStateChangedDto.java lines 18-20. */
     static final class TaskStateChangedDto {
         Task task;
         boolean taskStateChanged;
         List<String> mediaStateChanges = new ArrayList<>();
     }
 
-    /** task/Task.java lines 16-36. */
+    /** task/Task.java lines 29-49. */
     static final class Task {
         String id;
         String conversationId;
@@ -90,18 +90,18 @@ final class ObjectModel {
         List<TaskMedia> activeMedia = new ArrayList<>();
     }
 
-    /** task/TaskState.java lines 17-21 (Enums.TaskStateName: ACTIVE, WRAP_UP, CLOSED). */
+    /** task/TaskState.java lines 25-29 (Enums.TaskStateName: ACTIVE, WRAP_UP, CLOSED). */
     static final class TaskState {
         String name;
         TaskStateReasonCode reasonCode;
     }
 
-    /** task/TaskAgent.java lines 10-11. */
+    /** task/TaskAgent.java lines 15-16. */
     static final class TaskAgent {
         String id;
     }
 
-    /** task/TaskMedia.java lines 16-56 (TaskMediaState: STARTED, QUEUED, RESERVED, ACTIVE, CLOSED). */
+    /** task/TaskMedia.java lines 27-67 (TaskMediaState: STARTED, QUEUED, RESERVED, ACTIVE, CLOSED). */
     static final class TaskMedia {
         String id;
         String taskId;
@@ -111,7 +111,7 @@ final class ObjectModel {
         List<ChannelSession> channelSessions = new ArrayList<>();
     }
 
-    /** task/TaskType.java lines 10-12 (Enums.TaskTypeDirection, Enums.TaskTypeMode). */
+    /** task/TaskType.java lines 18-20 (Enums.TaskTypeDirection, Enums.TaskTypeMode). */
     static final class TaskType {
         String direction;
         String mode;
@@ -122,17 +122,17 @@ final class ObjectModel {
         String id;
     }
 
-    /** task/TaskEnqueuedDto.java lines 10-11. */
+    /** task/TaskEnqueuedDto.java lines 15-16. */
     static final class TaskEnqueuedDto {
         TaskRef task;
     }
 
-    /** dto/NoAgentAvailableDto.java line 10: only the request's type. */
+    /** dto/NoAgentAvailableDto.java line 16: only the request's type. */
     static final class NoAgentAvailableDto {
         TaskType requestType;
     }
 
-    /** dto/AgentReservedDto.java lines 16-20. */
+    /** dto/AgentReservedDto.java lines 23-27. */
     static final class AgentReservedDto {
         TaskRef task;
         CCUser ccUser;
@@ -143,7 +143,7 @@ final class ObjectModel {
         String id;
     }
 
-    /** dto/AgentSubUnSubDTO.java lines 10-11. */
+    /** dto/AgentSubUnSubDTO.java lines 17-18. */
     static final class AgentSubUnSubDTO {
         ConversationParticipant agentParticipant;
         String reason;
@@ -156,7 +156,7 @@ final class ObjectModel {
         CCUser participant;
     }
 
-    /** dto/ParticipantRoleChangedDto.java line 10. */
+    /** dto/ParticipantRoleChangedDto.java line 18. */
     static final class ParticipantRoleChangedDto {
         ConversationParticipant conversationParticipant;
     }
