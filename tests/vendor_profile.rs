@@ -6,19 +6,18 @@
 //! The Java adapter needs `javac`/`java` and gson: without them its test prints why and
 //! passes, unless `CXSPEC_REQUIRE_STARTERS=1` is set (CI sets it).
 
+mod support;
+
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::OnceLock;
+use support::{quote, runs};
 
 const CXSPEC: &str = env!("CARGO_BIN_EXE_cxspec");
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 /// The readings the vendor's code names follow (VENDOR.md, "Readings").
 const READINGS: &str = "--reading R-23=sla-started --reading R-24=topic-state-change-event";
-
-fn quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', r"'\''"))
-}
 
 /// The whole-second set, generated once per test binary into the target's temp dir.
 fn whole_seconds() -> &'static Path {
@@ -147,36 +146,32 @@ for line in sys.stdin:
     )
 }
 
-fn case(report: &Value) -> &Value {
-    &report["cases"][0]
+/// One seed run through a spoiled reference: (exit code, the case's report).
+fn spoiled_case(how: &str) -> (i32, Value) {
+    let (code, report) = conform(
+        whole_seconds(),
+        Some("system/seed-case-1-single-agent"),
+        &spoiled(how),
+        &[],
+    );
+    (code, report["cases"][0].clone())
 }
 
 #[test]
 fn a_difference_in_the_vendors_json_is_reported_field_by_field() {
-    let vectors = whole_seconds();
     // The pages' name while declaring the code's (R-24): a different event.
-    let (code, report) = conform(
-        vectors,
-        Some("system/seed-case-1-single-agent"),
-        &spoiled("name"),
-        &[],
-    );
-    assert_eq!(code, 1, "{}", report["cases"]);
-    let d = &case(&report)["divergence"];
+    let (code, case) = spoiled_case("name");
+    assert_eq!(code, 1, "{case}");
+    let d = &case["divergence"];
     assert_eq!(d["what"], "published");
     assert!(
         d["differences"].to_string().contains("TOPIC_STATE_CHANGED"),
         "{d}"
     );
     // A field the object model's Task does not have: an extra field, named by its path.
-    let (code, report) = conform(
-        vectors,
-        Some("system/seed-case-1-single-agent"),
-        &spoiled("field"),
-        &[],
-    );
-    assert_eq!(code, 1, "{}", report["cases"]);
-    let d = &case(&report)["divergence"];
+    let (code, case) = spoiled_case("field");
+    assert_eq!(code, 1, "{case}");
+    let d = &case["divergence"];
     assert!(
         d["differences"]
             .to_string()
@@ -187,38 +182,17 @@ fn a_difference_in_the_vendors_json_is_reported_field_by_field() {
 
 #[test]
 fn a_state_or_an_unknown_profile_is_an_adapter_error() {
-    let vectors = whole_seconds();
-    let (code, report) = conform(
-        vectors,
-        Some("system/seed-case-1-single-agent"),
-        &spoiled("state"),
-        &[],
-    );
-    assert_eq!(code, 2, "{}", report["cases"]);
-    assert!(case(&report)["message"]
-        .as_str()
-        .unwrap()
-        .contains("compares events only"));
-    let (code, report) = conform(
-        vectors,
-        Some("system/seed-case-1-single-agent"),
-        &spoiled("profile"),
-        &[],
-    );
-    assert_eq!(code, 2, "{}", report["cases"]);
-    assert!(case(&report)["message"]
-        .as_str()
-        .unwrap()
-        .contains("unknown profile `vendor-xml`"));
-}
-
-fn runs(program: &str, arg: &str) -> bool {
-    Command::new(program)
-        .arg(arg)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
+    for (how, message) in [
+        ("state", "compares events only"),
+        ("profile", "unknown profile `vendor-xml`"),
+    ] {
+        let (code, case) = spoiled_case(how);
+        assert_eq!(code, 2, "{case}");
+        assert!(
+            case["message"].as_str().unwrap().contains(message),
+            "{case}"
+        );
+    }
 }
 
 #[test]

@@ -410,8 +410,7 @@ final class CimMapping {
             }
             case "AGENT_RESERVED": {
                 ObjectModel.AgentReservedDto d = new ObjectModel.AgentReservedDto();
-                d.task = new ObjectModel.TaskRef();
-                d.task.id = taskId(e.get("task").getAsLong());
+                d.task = taskRef(e);
                 d.ccUser = new ObjectModel.CCUser();
                 d.ccUser.id = agentId(e.get("agent").getAsLong());
                 data = d;
@@ -449,8 +448,7 @@ final class CimMapping {
             }
             case "TASK_ENQUEUED": {
                 ObjectModel.TaskEnqueuedDto d = new ObjectModel.TaskEnqueuedDto();
-                d.task = new ObjectModel.TaskRef();
-                d.task.id = taskId(e.get("task").getAsLong());
+                d.task = taskRef(e);
                 data = d;
                 break;
             }
@@ -480,6 +478,12 @@ final class CimMapping {
         c.data = data == null ? null : (data instanceof JsonElement ? (JsonElement) data : OBJECTS.toJsonTree(data));
         observe(e);
         return OBJECTS.toJsonTree(c).getAsJsonObject();
+    }
+
+    private ObjectModel.TaskRef taskRef(JsonObject e) {
+        ObjectModel.TaskRef ref = new ObjectModel.TaskRef();
+        ref.id = taskId(e.get("task").getAsLong());
+        return ref;
     }
 
     private static ObjectModel.ConversationParticipant participant(JsonObject e, String role) {
