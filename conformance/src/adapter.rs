@@ -75,6 +75,11 @@ pub trait Implementation: Send {
         expected
     }
 
+    /// The JSON it speaks.
+    fn profile(&self) -> Profile {
+        Profile::Native
+    }
+
     /// Called when a case ends: an adapter that wrote more than it was asked for fails here.
     fn after_case(&mut self) -> Result<(), Failure> {
         Ok(())
@@ -111,6 +116,10 @@ impl Implementation for VendorProfile<'_> {
 
     fn expected_events(&self, expected: Vec<serde_json::Value>) -> Vec<serde_json::Value> {
         crate::vendor::project_expected(&expected)
+    }
+
+    fn profile(&self) -> Profile {
+        Profile::ExpertflowCim
     }
 
     fn after_case(&mut self) -> Result<(), Failure> {

@@ -444,3 +444,16 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn sla_events_without_deadlines_still_compare_per_timer() {
+    // The runner lets SLA events of different timers come in any order (FORMAT.md); under the
+    // profile they carry no deadline and must still be told apart by their timer.
+    let a = json!({"event": "CUSTOMER_SLA_STARTED", "session": 1});
+    let b = json!({"event": "CUSTOMER_SLA_STARTED", "session": 2});
+    assert!(crate::diff::same_events(
+        &[a.clone(), b.clone()],
+        &[b.clone(), a.clone()]
+    ));
+    assert!(!crate::diff::same_events(&[a.clone(), a], &[b.clone(), b]));
+}
