@@ -555,20 +555,29 @@ mod tests {
         assert_eq!(stop.label(), "specified + R-02=stop");
     }
 
-    #[test]
-    fn every_alternative_the_rules_ask_for_exists() {
-        // The rule files ask `rules.takes(Reading::X, "name")`; a misspelt name would compile
-        // and silently never match, so every one is checked against the catalogue.
-        let mut asked = 0;
-        for file in [
+    /// The rule files, by name, with their text.
+    fn rule_files() -> Vec<(&'static str, String)> {
+        [
             "sla.rs",
             "conversation.rs",
             "system.rs",
             "task.rs",
             "monitors.rs",
-        ] {
+        ]
+        .into_iter()
+        .map(|file| {
             let path = format!("{}/src/{file}", env!("CARGO_MANIFEST_DIR"));
-            let text = std::fs::read_to_string(&path).unwrap();
+            (file, std::fs::read_to_string(&path).unwrap())
+        })
+        .collect()
+    }
+
+    #[test]
+    fn every_alternative_the_rules_ask_for_exists() {
+        // The rule files ask `rules.takes(Reading::X, "name")`; a misspelt name would compile
+        // and silently never match, so every one is checked against the catalogue.
+        let mut asked = 0;
+        for (file, text) in rule_files() {
             for call in text.split("takes(Reading::").skip(1) {
                 let (variant, rest) = call.split_once(',').unwrap();
                 let name = rest.trim_start().trim_start_matches('"');
@@ -590,15 +599,7 @@ mod tests {
     #[test]
     fn a_names_only_reading_changes_no_rule() {
         // R-24 is read by the vendor profile of the kit only: no rule file asks for it.
-        for file in [
-            "sla.rs",
-            "conversation.rs",
-            "system.rs",
-            "task.rs",
-            "monitors.rs",
-        ] {
-            let path = format!("{}/src/{file}", env!("CARGO_MANIFEST_DIR"));
-            let text = std::fs::read_to_string(&path).unwrap();
+        for (file, text) in rule_files() {
             for r in Reading::ALL.iter().filter(|r| r.names_only()) {
                 assert!(
                     !text.contains(&format!("Reading::{r:?}")),
