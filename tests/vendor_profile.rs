@@ -19,12 +19,12 @@ const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 /// The readings the vendor's code names follow (VENDOR.md, "Readings").
 const READINGS: &str = "--reading R-23=sla-started --reading R-24=topic-state-change-event";
 
-/// The whole-second set, generated once per test binary into the target's temp dir.
+/// The whole-second set, generated once per test binary into the target's temp dir; one fixed
+/// folder, replaced by each run, so that runs leave no copies behind.
 fn whole_seconds() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-            .join(format!("vendor-profile-{}", std::process::id()));
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("vendor-profile-whole-seconds");
         let _ = std::fs::remove_dir_all(&dir);
         let out = Command::new(CXSPEC)
             .current_dir(ROOT)
