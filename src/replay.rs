@@ -118,7 +118,7 @@ fn candidates(base: Rules) -> Vec<Rules> {
         .iter()
         .map(|set| Rules::new(*set, base.readings))
         .collect();
-    for &reading in Reading::ALL {
+    for &reading in Reading::ALL.iter().filter(|r| !r.names_only()) {
         let taken = base.reads(reading);
         for alternative in reading.alternatives().iter().filter(|a| a.name != taken) {
             let index = reading.alternative(alternative.name).expect("listed");

@@ -7,11 +7,14 @@
 //! Without `javac`/`java`/gson (or `node`) the test prints why and passes, unless
 //! `CXSPEC_REQUIRE_STARTERS=1` is set (CI sets it), which makes a missing tool a failure.
 
+mod support;
+
 use serde_json::{json, Value};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+use support::{quote, runs};
 
 const CXSPEC: &str = env!("CARGO_BIN_EXE_cxspec");
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
@@ -41,20 +44,6 @@ fn unavailable(what: &str) -> Option<Starter> {
     }
     eprintln!("SKIPPED: {what} (set CXSPEC_REQUIRE_STARTERS=1 to make this a failure)");
     None
-}
-
-fn runs(program: &str, arg: &str) -> bool {
-    Command::new(program)
-        .arg(arg)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
-/// Shell single quotes around `s`.
-fn quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', r"'\''"))
 }
 
 /// The Java starter, compiled by its own build.sh into a fresh folder of the target dir.

@@ -6,10 +6,11 @@
 //! adapter: its own process), taking cases in order from a shared counter; verdicts are
 //! reported in vector order, so a report does not depend on scheduling.
 
-use crate::adapter::{Failure, Implementation, Limits, Process, ReferenceAdapter};
+use crate::adapter::{Failure, Implementation, Limits, Process, ReferenceAdapter, VendorProfile};
 use crate::protocol::{Reply, Request, PROTOCOL_VERSION};
 use crate::suite::Suite;
 use crate::vector::Vector;
+use crate::vendor::Profile;
 use cxspec_spec::scenarios::describe;
 use cxspec_spec::{Deviation, Published, Readings, Rule, RuleSet, Rules};
 use serde_json::Value;
@@ -145,6 +146,8 @@ pub struct CaseResult {
     /// When the adapter declared readings: the rules the case's expectations were derived
     /// for (`derive.rs`), and how many steps now expect something else.
     pub derived: Option<(String, usize)>,
+    /// The JSON the adapter spoke (`hello.profile`).
+    pub profile: Profile,
 }
 
 impl CaseResult {
@@ -160,14 +163,20 @@ impl CaseResult {
             checks: Checks::default(),
             rules_note: None,
             derived: None,
+            profile: Profile::Native,
         }
     }
 }
 
 fn event_text(value: &Value) -> String {
-    match serde_json::from_value::<Published>(value.clone()) {
-        Ok(e) => describe(&e),
-        Err(_) => format!("(not an event of the catalogue) {value}"),
+    if let Ok(e) = serde_json::from_value::<Published>(value.clone()) {
+        return describe(&e);
+    }
+    // An SLA start as the vendor profile compares it, without a deadline.
+    let placeholder = crate::vendor::with_placeholder_deadline(value);
+    match serde_json::from_value::<Published>(placeholder) {
+        Ok(e) if value.get("deadline_ms").is_none() => describe(&e).replace(" deadline_ms=0", ""),
+        _ => format!("(not an event of the catalogue) {value}"),
     }
 }
 
@@ -203,6 +212,7 @@ fn explaining_deviations(
     rules: &[String],
     expected: RuleSet,
     actual: &Reply,
+    profile: Profile,
 ) -> Vec<String> {
     let mut found = Vec::new();
     for &other in RuleSet::ALL.iter().filter(|r| **r != expected) {
@@ -224,7 +234,14 @@ fn explaining_deviations(
             reply = Some(reference.handle(&step_request(step)));
         }
         let Some(reply) = reply else { continue };
-        let published = |r: &Reply| r.published.clone().unwrap_or_default();
+        // Under the vendor profile the actual events carry no deadline: compare the
+        // reference's the way the profile compares.
+        let published = |r: &Reply| match profile {
+            Profile::Native => r.published.clone().unwrap_or_default(),
+            Profile::ExpertflowCim => {
+                crate::vendor::project_expected(&r.published.clone().unwrap_or_default())
+            }
+        };
         if reply.ok
             && reply.reject == actual.reject
             && crate::diff::same_events(&published(&reply), &published(actual))
@@ -309,6 +326,7 @@ pub fn run_case_with(
 fn compare_steps(imp: &mut dyn Implementation, vector: &Vector, options: &Options) -> CaseResult {
     let rules = options.rules;
     let mut result = CaseResult::new(vector, Verdict::Pass);
+    let profile = imp.profile();
     let error = |step: Option<usize>, message: String| Verdict::Error { step, message };
     let reset = Request::Reset {
         id: vector.id.clone(),
@@ -386,7 +404,14 @@ fn compare_steps(imp: &mut dyn Implementation, vector: &Vector, options: &Option
                 differences,
                 // The expectations are the vector's own rule set's, whatever the run asked
                 // the implementation to follow.
-                deviations: explaining_deviations(vector, i, &all, vector.rule_set, &reply),
+                deviations: explaining_deviations(
+                    vector,
+                    i,
+                    &all,
+                    vector.rule_set,
+                    &reply,
+                    profile,
+                ),
             }))
         };
         let expected_reject = step.expect.reject.map(crate::adapter::reject_name);
@@ -410,12 +435,13 @@ fn compare_steps(imp: &mut dyn Implementation, vector: &Vector, options: &Option
             );
             return result;
         }
-        let expected: Vec<Value> = step
-            .expect
-            .published
-            .iter()
-            .map(|e| serde_json::to_value(e).expect("events serialize"))
-            .collect();
+        let expected: Vec<Value> = imp.expected_events(
+            step.expect
+                .published
+                .iter()
+                .map(|e| serde_json::to_value(e).expect("events serialize"))
+                .collect(),
+        );
         let actual = reply.published.clone().unwrap_or_default();
         result.checks.published += 1;
         if !crate::diff::same_events(&expected, &actual) {
@@ -570,6 +596,8 @@ struct Worker<'a> {
     suites: Option<Vec<Suite>>,
     /// The readings the implementation declared in `hello`.
     readings: Readings,
+    /// The JSON it declared it speaks in `hello`.
+    profile: Profile,
 }
 
 impl Worker<'_> {
@@ -600,6 +628,11 @@ impl Worker<'_> {
                     ));
                 }
             }
+            self.profile = match hello.profile.as_deref().map(str::parse::<Profile>) {
+                None => Profile::Native,
+                Some(Ok(p)) => p,
+                Some(Err(e)) => return Err(format!("hello: {e}")),
+            };
             self.suites = hello.suites;
             self.readings = hello.readings.unwrap_or_default();
             self.current = Some(imp);
@@ -654,11 +687,14 @@ impl Worker<'_> {
             }
         };
         let imp = self.current.as_mut().expect("ready");
-        let mut result = run_case_with(
-            imp.as_mut(),
-            derived.as_ref().unwrap_or(vector),
-            self.options,
-        );
+        let case = derived.as_ref().unwrap_or(vector);
+        let mut result = match self.profile {
+            Profile::Native => run_case_with(imp.as_mut(), case, self.options),
+            Profile::ExpertflowCim => {
+                run_case_with(&mut VendorProfile::new(imp.as_mut()), case, self.options)
+            }
+        };
+        result.profile = self.profile;
         if let Some(d) = &derived {
             result.derived = Some((
                 d.rules_run().label(),
@@ -689,6 +725,7 @@ pub fn run(vectors: &[&Vector], target: &Target, options: &Options) -> Vec<CaseR
                     current: None,
                     suites: None,
                     readings: Readings::NONE,
+                    profile: Profile::Native,
                 };
                 loop {
                     let i = next.fetch_add(1, Ordering::SeqCst);

@@ -10,10 +10,11 @@
 //!
 //! The catalogue is `spec/RULES.md`, section "Readings"; each rule names the readings that
 //! change it. Left out: choices the spec makes where no careful reader could take the other
-//! way (those stay a **Decision:** of RULES.md), and the vendor's own names for events,
-//! which belong to the vendor profile, not to the rules; except R-23, the threshold event,
-//! whose name changes what a consumer of the events can tell apart (a threshold from a
-//! restart).
+//! way (those stay a **Decision:** of RULES.md). Two readings are about names: R-23, the
+//! threshold event, whose name changes what a consumer of the events can tell apart (a
+//! threshold from a restart), and R-24, the topic state event, whose name the pages and the
+//! vendor's code spell differently and which only the vendor profile of the kit writes
+//! (conformance/VENDOR.md).
 
 use crate::rules::{Deviation, Rule, RuleSet};
 use std::fmt;
@@ -214,6 +215,14 @@ readings! {
              "Agent-Response-Time_142540854.md: \"for each threshold, the system will emit an action\"", None),
          alt("sla-started", "AGENT_SLA_STARTED / CUSTOMER_SLA_STARTED {session} again, with the next deadline",
              "Messages,-Events,-and-Activities_2528021.md: AGENT_SLA_STARTED \"When it starts the agent sla timer on each threshold\"", None)];
+    // A name only: the rules publish the same event either way; the vendor profile of the kit
+    // (conformance/VENDOR.md) writes it under the chosen name, the native JSON keeps cxspec's.
+    TopicStateEvent => "R-24", "topic-state-event", Conv11,
+        "The name of the event that publishes a conversation state change",
+        [alt("topic-state-changed", "TOPIC_STATE_CHANGED, as the events page names it",
+             "Messages,-Events,-and-Activities_2528021.md: \"TOPIC_STATE_CHANGED| NOTIFICATION\"", None),
+         alt("topic-state-change-event", "TOPIC_STATE_CHANGE_EVENT, as the vendor's object model names it",
+             "expertflow/object-model d77a5aa, CimEventName.java line 26: \"TOPIC_STATE_CHANGE_EVENT\"", None)];
 }
 
 impl Reading {
@@ -222,6 +231,12 @@ impl Reading {
             .iter()
             .copied()
             .find(|r| r.id() == name || r.key() == name)
+    }
+
+    /// Whether the reading only names an event on the vendor's wire (R-24): the rules behave
+    /// the same under each alternative, so searches for rules that explain a log skip it.
+    pub fn names_only(self) -> bool {
+        matches!(self, Reading::TopicStateEvent)
     }
 
     pub fn alternative(self, name: &str) -> Option<u8> {
@@ -540,20 +555,29 @@ mod tests {
         assert_eq!(stop.label(), "specified + R-02=stop");
     }
 
-    #[test]
-    fn every_alternative_the_rules_ask_for_exists() {
-        // The rule files ask `rules.takes(Reading::X, "name")`; a misspelt name would compile
-        // and silently never match, so every one is checked against the catalogue.
-        let mut asked = 0;
-        for file in [
+    /// The rule files, by name, with their text.
+    fn rule_files() -> Vec<(&'static str, String)> {
+        [
             "sla.rs",
             "conversation.rs",
             "system.rs",
             "task.rs",
             "monitors.rs",
-        ] {
+        ]
+        .into_iter()
+        .map(|file| {
             let path = format!("{}/src/{file}", env!("CARGO_MANIFEST_DIR"));
-            let text = std::fs::read_to_string(&path).unwrap();
+            (file, std::fs::read_to_string(&path).unwrap())
+        })
+        .collect()
+    }
+
+    #[test]
+    fn every_alternative_the_rules_ask_for_exists() {
+        // The rule files ask `rules.takes(Reading::X, "name")`; a misspelt name would compile
+        // and silently never match, so every one is checked against the catalogue.
+        let mut asked = 0;
+        for (file, text) in rule_files() {
             for call in text.split("takes(Reading::").skip(1) {
                 let (variant, rest) = call.split_once(',').unwrap();
                 let name = rest.trim_start().trim_start_matches('"');
@@ -570,6 +594,21 @@ mod tests {
             }
         }
         assert!(asked >= 12, "the rule files ask {asked} times");
+    }
+
+    #[test]
+    fn a_names_only_reading_changes_no_rule() {
+        // R-24 is read by the vendor profile of the kit only: no rule file asks for it.
+        for (file, text) in rule_files() {
+            for r in Reading::ALL.iter().filter(|r| r.names_only()) {
+                assert!(
+                    !text.contains(&format!("Reading::{r:?}")),
+                    "{file} reads {r}"
+                );
+            }
+        }
+        assert!(Reading::TopicStateEvent.names_only());
+        assert!(!Reading::ThresholdEvent.names_only(), "R-23 changes events");
     }
 
     #[test]

@@ -239,7 +239,7 @@ pub fn explain(d: &mut Divergence, history: &[Step], opts: &Options) {
             });
         }
     }
-    for &reading in Reading::ALL {
+    for &reading in Reading::ALL.iter().filter(|r| !r.names_only()) {
         let taken = current.reads(reading);
         for alternative in reading.alternatives().iter().filter(|a| a.name != taken) {
             let index = reading
