@@ -4,7 +4,7 @@
 //! prints, and maps outcomes to exit codes: 0 all good, 1 failures or differences,
 //! 2 a kit, input or adapter error.
 
-use cxspec_conformance::adapter::serve;
+use cxspec_conformance::adapter::serve_as;
 use cxspec_conformance::coverage::{load_exemptions, stale, uncovered};
 use cxspec_conformance::derive::derive;
 use cxspec_conformance::framing::DEFAULT_MAX_REPLY_BYTES;
@@ -152,6 +152,10 @@ pub struct ConformArgs {
         requires = "serve_reference"
     )]
     readings: Vec<String>,
+    /// With --serve-reference: speak this profile, `native` (default) or `expertflow-cim`
+    /// (the vendor's object model, conformance/VENDOR.md), and declare it in `hello`.
+    #[arg(long, requires = "serve_reference")]
+    profile: Option<cxspec_conformance::vendor::Profile>,
 }
 
 /// `--step-timeout-ms`: zero would time out every request and blame the adapter for it.
@@ -596,7 +600,8 @@ pub fn run(args: ConformArgs) -> ExitCode {
                 Err(e) => return kit_error(format!("--reading {e}")),
             };
         }
-        return match serve(args.rules, declared, stdin.lock(), stdout.lock()) {
+        let profile = args.profile.unwrap_or_default();
+        return match serve_as(args.rules, declared, profile, stdin.lock(), stdout.lock()) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => kit_error(e),
         };

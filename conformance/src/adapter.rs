@@ -13,6 +13,8 @@ use crate::process::Group;
 use crate::protocol::{Reply, Request, PROTOCOL_VERSION};
 use crate::reference::Reference;
 use crate::suite::Suite;
+use crate::vendor::wire::{ImplementationSide, KitSide};
+use crate::vendor::{MappingError, Profile};
 use cxspec_spec::{Input, Readings, RuleSet, Rules};
 use std::io::{BufRead, Read, Write};
 use std::process::{Command, Stdio};
@@ -32,6 +34,9 @@ pub enum Failure {
     },
     /// A reply that cannot be matched to its request, or a line that is not a reply.
     Framing(FramingError),
+    /// Under the vendor profile: a request the vendor's JSON cannot carry, or a reply that
+    /// does not belong to the profile (VENDOR.md).
+    Profile(String),
 }
 
 impl std::fmt::Display for Failure {
@@ -47,6 +52,7 @@ impl std::fmt::Display for Failure {
                 Ok(())
             }
             Failure::Framing(e) => write!(f, "{e}"),
+            Failure::Profile(e) => write!(f, "{e}"),
         }
     }
 }
@@ -54,9 +60,61 @@ impl std::fmt::Display for Failure {
 pub trait Implementation: Send {
     fn request(&mut self, request: &Request) -> Result<Reply, Failure>;
 
+    /// A request already written as JSON (the vendor profile's); only a program speaking the
+    /// protocol takes one.
+    fn request_value(&mut self, request: &serde_json::Value) -> Result<Reply, Failure> {
+        let _ = request;
+        Err(Failure::Profile(
+            "this implementation speaks the native JSON only".into(),
+        ))
+    }
+
+    /// The expected events of a step as this implementation is compared on them: as they are,
+    /// except under the vendor profile (`vendor::project_expected`).
+    fn expected_events(&self, expected: Vec<serde_json::Value>) -> Vec<serde_json::Value> {
+        expected
+    }
+
     /// Called when a case ends: an adapter that wrote more than it was asked for fails here.
     fn after_case(&mut self) -> Result<(), Failure> {
         Ok(())
+    }
+}
+
+// ---- the vendor profile -----------------------------------------------------------------------
+
+/// An implementation that speaks the `expertflow-cim` profile, seen by the runner as one that
+/// speaks the native JSON: each request goes out in the vendor's JSON and each reply's
+/// events come back as native JSON (`vendor::wire::KitSide`), so the runner compares and
+/// reports as it always does.
+pub struct VendorProfile<'a> {
+    pub inner: &'a mut dyn Implementation,
+    kit: KitSide,
+}
+
+impl<'a> VendorProfile<'a> {
+    pub fn new(inner: &'a mut dyn Implementation) -> VendorProfile<'a> {
+        VendorProfile {
+            inner,
+            kit: KitSide::new(),
+        }
+    }
+}
+
+impl Implementation for VendorProfile<'_> {
+    fn request(&mut self, request: &Request) -> Result<Reply, Failure> {
+        let profiled = |e: MappingError| Failure::Profile(e.to_string());
+        let value = self.kit.request(request).map_err(profiled)?;
+        let reply = self.inner.request_value(&value)?;
+        self.kit.reply(reply).map_err(profiled)
+    }
+
+    fn expected_events(&self, expected: Vec<serde_json::Value>) -> Vec<serde_json::Value> {
+        crate::vendor::project_expected(&expected)
+    }
+
+    fn after_case(&mut self) -> Result<(), Failure> {
+        self.inner.after_case()
     }
 }
 
@@ -269,20 +327,53 @@ pub fn serve(
     rules: Option<RuleSet>,
     declared: Readings,
     input: impl BufRead,
+    output: impl Write,
+) -> std::io::Result<()> {
+    serve_as(rules, declared, Profile::Native, input, output)
+}
+
+/// [`serve`] speaking `profile`: under `expertflow-cim` the reference reads inputs and events
+/// in the vendor's JSON and publishes it (`vendor::wire::ImplementationSide`), and says so in
+/// `hello`.
+pub fn serve_as(
+    rules: Option<RuleSet>,
+    declared: Readings,
+    profile: Profile,
+    input: impl BufRead,
     mut output: impl Write,
 ) -> std::io::Result<()> {
     let mut adapter = ReferenceAdapter::new(rules);
     adapter.declared = declared;
+    let mut vendor = ImplementationSide::new();
     for line in input.lines() {
         let line = line?;
         if line.trim().is_empty() {
             continue;
         }
-        let (request, seq) = parse_request(&line);
+        let (request, seq) = match profile {
+            Profile::Native => parse_request(&line),
+            Profile::ExpertflowCim => match parse_vendor_request(&line, &mut vendor) {
+                Ok(parsed) => parsed,
+                Err((e, seq)) => {
+                    let mut reply = Reply::error(e.to_string());
+                    reply.seq = seq;
+                    let text = serde_json::to_string(&reply).expect("replies serialize");
+                    writeln!(output, "{text}")?;
+                    output.flush()?;
+                    continue;
+                }
+            },
+        };
         let mut reply = match request {
             Ok(request) => adapter.handle(&request),
             Err(e) => Reply::error(format!("malformed request: {e}")),
         };
+        if profile == Profile::ExpertflowCim {
+            if reply.protocol.is_some() {
+                reply.profile = Some(profile.name().into());
+            }
+            vendor.reply(&mut reply);
+        }
         reply.seq = seq;
         let text = serde_json::to_string(&reply).expect("replies serialize");
         writeln!(output, "{text}")?;
@@ -302,6 +393,24 @@ fn parse_request(line: &str) -> (Result<Request, serde_json::Error>, Option<u64>
         .and_then(|o| o.remove("seq"))
         .and_then(|s| s.as_u64());
     (serde_json::from_value(value), seq)
+}
+
+/// A request line in the vendor's JSON, rewritten into the native request.
+#[allow(clippy::type_complexity)]
+fn parse_vendor_request(
+    line: &str,
+    vendor: &mut ImplementationSide,
+) -> Result<(Result<Request, serde_json::Error>, Option<u64>), (MappingError, Option<u64>)> {
+    let mut value: serde_json::Value = match serde_json::from_str(line) {
+        Ok(v) => v,
+        Err(e) => return Ok((Err(e), None)),
+    };
+    let seq = value
+        .as_object_mut()
+        .and_then(|o| o.remove("seq"))
+        .and_then(|s| s.as_u64());
+    vendor.request(&mut value).map_err(|e| (e, seq))?;
+    Ok((serde_json::from_value(value), seq))
 }
 
 // ---- a process ------------------------------------------------------------------------------
@@ -398,6 +507,12 @@ impl Implementation for Process {
         self.framed.exchange(request).map_err(|e| self.failure(e))
     }
 
+    fn request_value(&mut self, request: &serde_json::Value) -> Result<Reply, Failure> {
+        self.framed
+            .exchange_value(request)
+            .map_err(|e| self.failure(e))
+    }
+
     fn after_case(&mut self) -> Result<(), Failure> {
         self.framed.expect_quiet().map_err(|e| self.failure(e))
     }
@@ -408,6 +523,11 @@ impl Implementation for Process {
 impl Implementation for Framed {
     fn request(&mut self, request: &Request) -> Result<Reply, Failure> {
         self.exchange(request)
+            .map_err(|e| failure_of(e, self.limits()))
+    }
+
+    fn request_value(&mut self, request: &serde_json::Value) -> Result<Reply, Failure> {
+        self.exchange_value(request)
             .map_err(|e| failure_of(e, self.limits()))
     }
 

@@ -272,6 +272,14 @@ impl Default for Limits {
 
 /// A request as one protocol line, with its sequence number.
 pub fn with_seq(request: &Request, seq: u64) -> String {
+    with_seq_value(
+        &serde_json::to_value(request).expect("requests serialize"),
+        seq,
+    )
+}
+
+/// [`with_seq`] for a request already written as JSON (an object).
+pub fn with_seq_value(request: &serde_json::Value, seq: u64) -> String {
     let mut text = serde_json::to_string(request).expect("requests serialize");
     // A request serializes as an object: put `seq` last, after the fields people read.
     text.pop();
@@ -307,8 +315,15 @@ impl Framed {
 
     /// Sends `request` and returns the reply that answers it.
     pub fn exchange(&mut self, request: &Request) -> Result<Reply, FramingError> {
+        let value = serde_json::to_value(request).expect("requests serialize");
+        self.exchange_value(&value)
+    }
+
+    /// [`Framed::exchange`] for a request already written as JSON (the vendor profile's
+    /// requests, whose `input` and `events` are the vendor's objects).
+    pub fn exchange_value(&mut self, request: &serde_json::Value) -> Result<Reply, FramingError> {
         self.lines.expect_none_pending()?;
-        let text = with_seq(request, self.sequence.next_seq());
+        let text = with_seq_value(request, self.sequence.next_seq());
         let written = match &mut self.writer {
             Some(w) => writeln!(w, "{text}").and_then(|()| w.flush()).is_ok(),
             None => false,

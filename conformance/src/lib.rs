@@ -15,7 +15,9 @@
 //! * [`coverage`]: rule IDs against vectors and written exemptions;
 //! * [`derive`]: a vector as it reads under other rules (declared readings);
 //! * [`mutation`]: the mutation run that shows the vectors catch broken rules;
-//! * [`output`]: atomic file output, for every file the command line writes.
+//! * [`output`]: atomic file output, for every file the command line writes;
+//! * [`vendor`]: the vendor profile (`expertflow-cim`): cxspec's JSON mapped to the vendor's
+//!   object model and back (`conformance/VENDOR.md`).
 //!
 //! Left out: the spec's engine with real deadlines (`spec/src/engine.rs`) does not serve
 //! vectors; the reference fires the armed timers in (deadline, key) order (FORMAT.md,
@@ -37,5 +39,6 @@ pub mod report;
 pub mod runner;
 pub mod suite;
 pub mod vector;
+pub mod vendor;
 pub mod workload;
 pub mod yaml;

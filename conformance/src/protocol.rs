@@ -81,6 +81,11 @@ pub struct Reply {
     /// absent or empty means `specified`'s alternative for every reading.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub readings: Option<Readings>,
+    /// Hello only: the JSON the adapter speaks, `native` (the default) or `expertflow-cim`
+    /// (the vendor's object model, conformance/VENDOR.md). Kept as text so that an unknown
+    /// name is reported as such.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
 }
 
 impl Reply {

@@ -103,6 +103,18 @@ pub fn human(run: &Run) -> String {
     for line in derived_lines(run.results) {
         let _ = writeln!(s, "{line}");
     }
+    let profiled = run
+        .results
+        .iter()
+        .filter(|r| r.profile == crate::vendor::Profile::ExpertflowCim)
+        .count();
+    if profiled > 0 {
+        let _ = writeln!(
+            s,
+            "
+profile expertflow-cim (conformance/VENDOR.md): {profiled} cases exchanged in the vendor's JSON and compared after translation back; deadline_ms and state are not compared under it"
+        );
+    }
     let checks = total_checks(run.results);
     let _ = writeln!(s, "\nchecks exercised ({} steps run):", checks.steps);
     for line in checks_lines(&checks) {
@@ -195,6 +207,9 @@ pub fn json(run: &Run) -> String {
             if let Some((label, changed)) = &r.derived {
                 case["derived_for"] = json!(label);
                 case["derived_changed_steps"] = json!(changed);
+            }
+            if r.profile != crate::vendor::Profile::Native {
+                case["profile"] = json!(r.profile.name());
             }
             match &r.verdict {
                 Verdict::Pass => case["verdict"] = json!("pass"),

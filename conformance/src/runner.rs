@@ -6,10 +6,11 @@
 //! adapter: its own process), taking cases in order from a shared counter; verdicts are
 //! reported in vector order, so a report does not depend on scheduling.
 
-use crate::adapter::{Failure, Implementation, Limits, Process, ReferenceAdapter};
+use crate::adapter::{Failure, Implementation, Limits, Process, ReferenceAdapter, VendorProfile};
 use crate::protocol::{Reply, Request, PROTOCOL_VERSION};
 use crate::suite::Suite;
 use crate::vector::Vector;
+use crate::vendor::Profile;
 use cxspec_spec::scenarios::describe;
 use cxspec_spec::{Deviation, Published, Readings, Rule, RuleSet, Rules};
 use serde_json::Value;
@@ -145,6 +146,8 @@ pub struct CaseResult {
     /// When the adapter declared readings: the rules the case's expectations were derived
     /// for (`derive.rs`), and how many steps now expect something else.
     pub derived: Option<(String, usize)>,
+    /// The JSON the adapter spoke (`hello.profile`).
+    pub profile: Profile,
 }
 
 impl CaseResult {
@@ -160,6 +163,7 @@ impl CaseResult {
             checks: Checks::default(),
             rules_note: None,
             derived: None,
+            profile: Profile::Native,
         }
     }
 }
@@ -410,12 +414,13 @@ fn compare_steps(imp: &mut dyn Implementation, vector: &Vector, options: &Option
             );
             return result;
         }
-        let expected: Vec<Value> = step
-            .expect
-            .published
-            .iter()
-            .map(|e| serde_json::to_value(e).expect("events serialize"))
-            .collect();
+        let expected: Vec<Value> = imp.expected_events(
+            step.expect
+                .published
+                .iter()
+                .map(|e| serde_json::to_value(e).expect("events serialize"))
+                .collect(),
+        );
         let actual = reply.published.clone().unwrap_or_default();
         result.checks.published += 1;
         if !crate::diff::same_events(&expected, &actual) {
@@ -570,6 +575,8 @@ struct Worker<'a> {
     suites: Option<Vec<Suite>>,
     /// The readings the implementation declared in `hello`.
     readings: Readings,
+    /// The JSON it declared it speaks in `hello`.
+    profile: Profile,
 }
 
 impl Worker<'_> {
@@ -600,6 +607,11 @@ impl Worker<'_> {
                     ));
                 }
             }
+            self.profile = match hello.profile.as_deref().map(str::parse::<Profile>) {
+                None => Profile::Native,
+                Some(Ok(p)) => p,
+                Some(Err(e)) => return Err(format!("hello: {e}")),
+            };
             self.suites = hello.suites;
             self.readings = hello.readings.unwrap_or_default();
             self.current = Some(imp);
@@ -654,11 +666,14 @@ impl Worker<'_> {
             }
         };
         let imp = self.current.as_mut().expect("ready");
-        let mut result = run_case_with(
-            imp.as_mut(),
-            derived.as_ref().unwrap_or(vector),
-            self.options,
-        );
+        let case = derived.as_ref().unwrap_or(vector);
+        let mut result = match self.profile {
+            Profile::Native => run_case_with(imp.as_mut(), case, self.options),
+            Profile::ExpertflowCim => {
+                run_case_with(&mut VendorProfile::new(imp.as_mut()), case, self.options)
+            }
+        };
+        result.profile = self.profile;
         if let Some(d) = &derived {
             result.derived = Some((
                 d.rules_run().label(),
@@ -689,6 +704,7 @@ pub fn run(vectors: &[&Vector], target: &Target, options: &Options) -> Vec<CaseR
                     current: None,
                     suites: None,
                     readings: Readings::NONE,
+                    profile: Profile::Native,
                 };
                 loop {
                     let i = next.fetch_add(1, Ordering::SeqCst);

@@ -10,10 +10,11 @@
 //!
 //! The catalogue is `spec/RULES.md`, section "Readings"; each rule names the readings that
 //! change it. Left out: choices the spec makes where no careful reader could take the other
-//! way (those stay a **Decision:** of RULES.md), and the vendor's own names for events,
-//! which belong to the vendor profile, not to the rules; except R-23, the threshold event,
-//! whose name changes what a consumer of the events can tell apart (a threshold from a
-//! restart).
+//! way (those stay a **Decision:** of RULES.md). Two readings are about names: R-23, the
+//! threshold event, whose name changes what a consumer of the events can tell apart (a
+//! threshold from a restart), and R-24, the topic state event, whose name the pages and the
+//! vendor's code spell differently and which only the vendor profile of the kit writes
+//! (conformance/VENDOR.md).
 
 use crate::rules::{Deviation, Rule, RuleSet};
 use std::fmt;
@@ -215,6 +216,14 @@ readings! {
              "Agent-Response-Time_142540854.md: \"for each threshold, the system will emit an action\"", None),
          alt("sla-started", "AGENT_SLA_STARTED / CUSTOMER_SLA_STARTED {session} again, with the next deadline",
              "Messages,-Events,-and-Activities_2528021.md: AGENT_SLA_STARTED \"When it starts the agent sla timer on each threshold\"", None)];
+    // A name only: the rules publish the same event either way; the vendor profile of the kit
+    // (conformance/VENDOR.md) writes it under the chosen name, the native JSON keeps cxspec's.
+    TopicStateEvent => "R-24", "topic-state-event", Conv11,
+        "The name of the event that publishes a conversation state change",
+        [alt("topic-state-changed", "TOPIC_STATE_CHANGED, as the events page names it",
+             "Messages,-Events,-and-Activities_2528021.md: \"TOPIC_STATE_CHANGED| NOTIFICATION\"", None),
+         alt("topic-state-change-event", "TOPIC_STATE_CHANGE_EVENT, as the vendor's object model names it",
+             "expertflow/object-model d77a5aa, CimEventName.java line 26: \"TOPIC_STATE_CHANGE_EVENT\"", None)];
 }
 
 impl Reading {
