@@ -209,8 +209,9 @@ fn without_deadline(event: Published) -> Published {
     }
 }
 
-fn mapping_fault(field: &'static str, e: MappingError) -> LineFault {
-    fault(Some(field), e.0)
+/// The mapping's complaint, with the line's own conversation id where it quotes the line.
+fn mapping_fault(field: &'static str, e: MappingError, conversation: &str) -> LineFault {
+    fault(Some(field), e.0.replace(CONVERSATION_ID, conversation))
 }
 
 impl CimLines {
@@ -303,7 +304,7 @@ impl CimLines {
             let input = conv
                 .translator
                 .input_from_cim(&value)
-                .map_err(|e| mapping_fault("command", e))?;
+                .map_err(|e| mapping_fault("command", e, &conversation))?;
             if follow_up || matches!(input, Input::TimerFired { .. }) {
                 None
             } else {
@@ -327,7 +328,7 @@ impl CimLines {
                 let input = conv
                     .translator
                     .input_from_cim(&value)
-                    .map_err(|e| mapping_fault("data", e))?;
+                    .map_err(|e| mapping_fault("data", e, &conversation))?;
                 if follow_up || conv.agent_sla_expired {
                     conv.agent_sla_expired = false;
                     None
@@ -341,7 +342,7 @@ impl CimLines {
                     let input = conv
                         .translator
                         .input_from_cim(&value)
-                        .map_err(|e| mapping_fault("data", e))?;
+                        .map_err(|e| mapping_fault("data", e, &conversation))?;
                     let ended_by_expiry = match input {
                         Input::SessionEnded { session } => conv.expired_sessions.remove(&session),
                         _ => false,
@@ -353,7 +354,7 @@ impl CimLines {
                 let event = conv
                     .translator
                     .published_from_cim(&value)
-                    .map_err(|e| mapping_fault("data", e))?;
+                    .map_err(|e| mapping_fault("data", e, &conversation))?;
                 match &event {
                     Published::CustomerSlaExpired { session } => {
                         conv.expired_sessions.insert(*session);
@@ -408,7 +409,7 @@ impl Format for CimLines {
             return Ok(None);
         }
         self.lines += 1;
-        if self.lines % PRUNE_EVERY_LINES == 0 {
+        if self.lines.is_multiple_of(PRUNE_EVERY_LINES) {
             self.prune();
         }
         self.read(line)
@@ -547,5 +548,187 @@ impl CimWriter {
             lines.push(self.event_line(e.conversation, &e.event, *at, &correlation));
         }
         lines
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The reader on lines written by hand from the object model's field names (not by
+    //! [`CimWriter`]), with the vendor's own kinds of ids: ObjectIds and UUIDs it minted.
+
+    use super::*;
+    use cxspec_spec::{AgentId, ChannelKind, SessionId};
+
+    const CONV: &str = "65f1c0ffee00000000000042";
+    const WEB: &str = "65f1aaaa0000000000000001";
+    const CALL: &str = "65f1aaaa0000000000000002";
+
+    fn line(fields: &str) -> String {
+        format!(r#"{{"conversationId":"{CONV}","timestamp":1700000000000,{fields}}}"#)
+    }
+
+    fn started(session: &str, channel_type: &str) -> String {
+        line(&format!(
+            r#""name":"CHANNEL_SESSION_STARTED","channelSession":{{"id":"{session}","channel":{{"channelType":{{"name":"{channel_type}"}}}}}}"#
+        ))
+    }
+
+    fn items(reader: &mut CimLines, text: &str) -> Vec<Item> {
+        match reader.parse(text.as_bytes()).unwrap() {
+            Some(l) => l.into_records().into_iter().map(|r| r.item).collect(),
+            None => vec![],
+        }
+    }
+
+    #[test]
+    fn a_session_start_is_the_stimulus_and_its_echo_and_ids_are_numbered_per_conversation() {
+        let mut r = CimLines::new();
+        let web = items(&mut r, &started(WEB, "WHATSAPP"));
+        assert_eq!(
+            web,
+            vec![
+                Item::Stimulus(Input::SessionStarted {
+                    session: SessionId(1),
+                    channel: ChannelKind::NonVoice,
+                    routing_mode: None,
+                }),
+                Item::Observed(Published::ChannelSessionStarted {
+                    session: SessionId(1),
+                    channel: ChannelKind::NonVoice,
+                    routing_mode: None,
+                }),
+            ]
+        );
+        // CX_VOICE is a voice channel type (ChannelTypeEnum.java line 9); the second session
+        // of the conversation is session 2.
+        let call = items(&mut r, &started(CALL, "CX_VOICE"));
+        assert!(matches!(
+            call[0],
+            Item::Stimulus(Input::SessionStarted {
+                session: SessionId(2),
+                channel: ChannelKind::Voice,
+                ..
+            })
+        ));
+        // Another conversation numbers its own sessions from 1.
+        let other = started(WEB, "WEB").replace(CONV, "65f1c0ffee00000000000043");
+        let record = r.parse(other.as_bytes()).unwrap().unwrap().into_records();
+        assert_eq!(
+            record[0].conversation,
+            ConversationName::Text("65f1c0ffee00000000000043".into())
+        );
+        assert!(matches!(
+            record[0].item,
+            Item::Stimulus(Input::SessionStarted {
+                session: SessionId(1),
+                ..
+            })
+        ));
+        assert_eq!(record[0].at_ms, 1_700_000_000_000);
+    }
+
+    #[test]
+    fn an_sla_start_carries_no_deadline_and_an_expiry_s_session_end_is_no_stimulus() {
+        let mut r = CimLines::new();
+        items(&mut r, &started(WEB, "WEB"));
+        let sla = line(&format!(
+            r#""name":"CUSTOMER_SLA_STARTED","channelSession":{{"id":"{WEB}"}},"data":{{"totalDuration":300,"action":"CLOSE","startTime":1700000000000}}"#
+        ));
+        // The SLA object's fields are not the mapping's: it reads the session and no payload.
+        let read = r.parse(sla.as_bytes());
+        let sla_items = match read {
+            Ok(Some(l)) => l.into_records(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            sla_items[0].item,
+            Item::Observed(Published::CustomerSlaStarted {
+                session: SessionId(1),
+                deadline_ms: DEADLINE_NOT_CARRIED,
+            })
+        );
+        let expired = line(&format!(
+            r#""name":"CUSTOMER_SLA_EXPIRED","channelSession":{{"id":"{WEB}"}}"#
+        ));
+        let ended = line(&format!(
+            r#""name":"CHANNEL_SESSION_ENDED","channelSession":{{"id":"{WEB}"}}"#
+        ));
+        assert_eq!(items(&mut r, &expired).len(), 1);
+        // CONV-14: the spec ends the session itself; the controller's end is its echo only.
+        assert_eq!(
+            items(&mut r, &ended),
+            vec![Item::Observed(Published::ChannelSessionEnded {
+                session: SessionId(1)
+            })]
+        );
+    }
+
+    #[test]
+    fn a_repeated_correlation_id_is_a_follow_up_and_timer_commands_are_no_stimuli() {
+        let mut r = CimLines::new();
+        items(&mut r, &started(WEB, "WEB"));
+        let message = |correlation: &str| {
+            line(&format!(
+                r#""JMSCorrelationID":"{correlation}","JMSType":"CUSTOMER_MESSAGE","name":"CUSTOMER_MESSAGE","channelSession":{{"id":"{WEB}"}},"data":{{"header":{{"sender":{{"type":"CUSTOMER"}}}},"body":{{"type":"PLAIN"}}}}"#
+            ))
+        };
+        assert_eq!(
+            items(&mut r, &message("ID:a")).len(),
+            2,
+            "stimulus and echo"
+        );
+        assert_eq!(
+            items(&mut r, &message("ID:a")).len(),
+            1,
+            "a follow-up: echo only"
+        );
+        assert_eq!(items(&mut r, &message("ID:b")).len(), 2);
+        let agent = "0b6e3f6e-4a4b-4c2f-9d55-1d2e3f4a5b6c";
+        let reserve = line(&format!(r#""command":"RESERVE_AGENT","agentId":"{agent}""#));
+        assert_eq!(
+            items(&mut r, &reserve),
+            vec![Item::Stimulus(Input::ReserveAgent { agent: AgentId(1) })]
+        );
+        let rona = line(&format!(r#""command":"TIMER_FIRED","timer":"REQUEST_TTL""#));
+        assert_eq!(items(&mut r, &rona), vec![]);
+        // An event of the object model that no rule reads is skipped.
+        assert_eq!(items(&mut r, &line(r#""name":"TYPING_INDICATOR""#)), vec![]);
+    }
+
+    #[test]
+    fn each_fault_names_its_field() {
+        let cases = [
+            (
+                r#"{"timestamp":1,"name":"CUSTOMER_MESSAGE"}"#.to_string(),
+                "field `conversationId`: missing",
+            ),
+            (
+                format!(r#"{{"conversationId":"{CONV}","name":"AGENT_SLA_STOPPED"}}"#),
+                "field `timestamp`: missing",
+            ),
+            (
+                format!(r#"{{"conversationId":"{CONV}","timestamp":"noon","name":"AGENT_SLA_STOPPED"}}"#),
+                "field `timestamp`: \"noon\" is not epoch milliseconds",
+            ),
+            (line(r#""name":"AGENT_SLA_STOPPD""#), "field `name`: unknown event `AGENT_SLA_STOPPD`"),
+            (line(r#""type":"NOTIFICATION""#), "field `name`: missing"),
+            (
+                line(r#""name":"CUSTOMER_MESSAGE","channelSession":{"id":"x"},"JMSCorrelationID":7"#),
+                "field `JMSCorrelationID`: 7 is not a string",
+            ),
+            (
+                line(r#""command":"RESERVE_AGENT""#),
+                "field `command`: no agentId in {\"command\":\"RESERVE_AGENT\",\"conversationId\":\"65f1c0ffee00000000000042\"",
+            ),
+            ("[1,2]".to_string(), "not a JSON object"),
+            ("{\"conversationId\":".to_string(), "not a JSON log record"),
+        ];
+        for (text, expected) in cases {
+            let e = CimLines::new()
+                .parse(text.as_bytes())
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(expected), "{text}: {e}");
+        }
     }
 }
