@@ -689,8 +689,8 @@ mod tests {
             items(&mut r, &reserve),
             vec![Item::Stimulus(Input::ReserveAgent { agent: AgentId(1) })]
         );
-        let rona = line(&format!(r#""command":"TIMER_FIRED","timer":"REQUEST_TTL""#));
-        assert_eq!(items(&mut r, &rona), vec![]);
+        let ttl = line(r#""command":"TIMER_FIRED","timer":"REQUEST_TTL""#);
+        assert_eq!(items(&mut r, &ttl), vec![]);
         // An event of the object model that no rule reads is skipped.
         assert_eq!(items(&mut r, &line(r#""name":"TYPING_INDICATOR""#)), vec![]);
     }
