@@ -12,7 +12,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// `CimEvent.java` lines 7-18: the envelope of every event on a conversation topic.
+/// `CimEvent.java` lines 16-26: the envelope of every event on a conversation topic.
 /// `timestamp` is a `java.sql.Timestamp`, which Jackson writes as epoch milliseconds.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -104,7 +104,7 @@ pub struct ChannelType {
     pub name: String,
 }
 
-/// `task/TaskStateChangedDto.java` lines 9-12.
+/// `task/TaskStateChangedDto.java` lines 18-20.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TaskStateChangedDto {
@@ -113,7 +113,7 @@ pub struct TaskStateChangedDto {
     pub media_state_changes: Vec<String>,
 }
 
-/// `task/Task.java` lines 16-36.
+/// `task/Task.java` lines 29-49.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Task {
@@ -138,7 +138,7 @@ pub const TASK_FIELDS: [&str; 6] = [
     "activeMedia",
 ];
 
-/// `task/TaskState.java` lines 17-21: `name` (`Enums.TaskStateName`), `reasonCode`
+/// `task/TaskState.java` lines 25-29: `name` (`Enums.TaskStateName`), `reasonCode`
 /// (`Enums.TaskStateReasonCode`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -148,14 +148,14 @@ pub struct TaskState {
     pub reason_code: Option<String>,
 }
 
-/// `task/TaskAgent.java` lines 10-11.
+/// `task/TaskAgent.java` lines 15-16.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TaskAgent {
     pub id: String,
 }
 
-/// `task/TaskMedia.java` lines 16-56 (id, taskId, type, state, requestSession,
+/// `task/TaskMedia.java` lines 27-67 (id, taskId, type, state, requestSession,
 /// channelSessions used here).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -188,7 +188,7 @@ pub const MEDIA_FIELDS: [&str; 11] = [
     "answerTime",
 ];
 
-/// `task/TaskType.java` lines 10-12: `direction` (`Enums.TaskTypeDirection`), `mode`
+/// `task/TaskType.java` lines 18-20: `direction` (`Enums.TaskTypeDirection`), `mode`
 /// (`Enums.TaskTypeMode`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -197,7 +197,7 @@ pub struct TaskType {
     pub mode: String,
 }
 
-/// `task/TaskEnqueuedDto.java` lines 10-11 (the queue is left out: cxspec has one).
+/// `task/TaskEnqueuedDto.java` lines 15-16 (the queue is left out: cxspec has one).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TaskEnqueuedDto {
@@ -212,14 +212,14 @@ pub struct TaskRef {
     pub id: String,
 }
 
-/// `dto/NoAgentAvailableDto.java` line 10: only `requestType`.
+/// `dto/NoAgentAvailableDto.java` line 16: only `requestType`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NoAgentAvailableDto {
     pub request_type: Option<TaskType>,
 }
 
-/// `dto/AgentReservedDto.java` lines 16-20.
+/// `dto/AgentReservedDto.java` lines 23-27.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AgentReservedDto {
@@ -233,7 +233,7 @@ pub struct CcUser {
     pub id: String,
 }
 
-/// `dto/AgentSubUnSubDTO.java` lines 10-11.
+/// `dto/AgentSubUnSubDTO.java` lines 17-18.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AgentSubUnSubDto {
@@ -254,7 +254,7 @@ pub struct ConversationParticipant {
     pub participant: CcUser,
 }
 
-/// `dto/ParticipantRoleChangedDto.java` line 10.
+/// `dto/ParticipantRoleChangedDto.java` line 18.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ParticipantRoleChangedDto {

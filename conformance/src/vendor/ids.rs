@@ -3,7 +3,7 @@
 //! cxspec numbers sessions, agents and tasks 1, 2, 3, ... per case; the vendor's objects carry
 //! strings (`ChannelSession.id` an ObjectId, `CCUser.id` a Keycloak UUID, `Task.id` a UUID
 //! minted by the Routing Engine: expertflow/object-model d77a5aa, `ChannelSession.java` line
-//! 50 `Utils.getObjectId()`, `task/Task.java` line 122 `UUID.randomUUID()`). One [`Ids`] holds
+//! 50 `Utils.getObjectId()`, `task/Task.java` line 135 `UUID.randomUUID()`). One [`Ids`] holds
 //! one case's bindings, both ways:
 //!
 //! * a number the kit names first (every session and agent, and a task the kit must name

@@ -134,7 +134,15 @@ fn the_topic_state_event_is_named_by_reading_r24() {
     let mut pages = Translator::new(names());
     assert_eq!(
         pages.event_from_cim(&cim),
-        json!({"event": "TOPIC_STATE_CHANGE_EVENT", "state": "ACTIVE"})
+        json!({"event": "TOPIC_STATE_CHANGE_EVENT (the declared R-24 names it TOPIC_STATE_CHANGED)", "state": "ACTIVE"})
+    );
+    // And the pages' name where the code's is declared: cxspec's own name, but not this case's.
+    let mut cim = pages.event_to_cim(&e, 0);
+    assert_eq!(cim["name"], json!("TOPIC_STATE_CHANGED"));
+    cim["id"] = Value::Null;
+    assert_eq!(
+        t.event_from_cim(&cim)["event"],
+        json!("TOPIC_STATE_CHANGED (the declared R-24 names it TOPIC_STATE_CHANGE_EVENT)")
     );
 }
 

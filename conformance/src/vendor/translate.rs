@@ -617,12 +617,25 @@ impl Translator {
             return value.clone();
         };
         let mut out = Map::new();
+        let other_topic_name = matches!(name, "TOPIC_STATE_CHANGED" | "TOPIC_STATE_CHANGE_EVENT")
+            && name != self.names.topic_state;
         let native_name = if name == self.names.topic_state {
             "TOPIC_STATE_CHANGED"
         } else {
             name
         };
-        out.insert("event".into(), json!(native_name));
+        if other_topic_name {
+            // The other spelling of R-24 is a wrong name, even where it is cxspec's own.
+            out.insert(
+                "event".into(),
+                json!(format!(
+                    "{name} (the declared R-24 names it {})",
+                    self.names.topic_state
+                )),
+            );
+        } else {
+            out.insert("event".into(), json!(native_name));
+        }
         // Either spelling of the topic state event carries the same payload.
         let payload = match name {
             "TOPIC_STATE_CHANGED" | "TOPIC_STATE_CHANGE_EVENT" => "TOPIC_STATE_CHANGED",
