@@ -132,6 +132,10 @@ pub const UNREAD_EVENTS: [&str; 40] = [
     "NO_RESPONSE_ENTITY",
 ];
 
+/// The spelling of the topic state event the reader's translator takes (the object model's,
+/// `CimEventName.java` line 26); the pages' TOPIC_STATE_CHANGED is renamed to it first.
+const TOPIC_STATE_NAME: &str = "TOPIC_STATE_CHANGE_EVENT";
+
 /// How long (in log time) a closed conversation's id bindings are kept for late lines.
 pub const RETENTION_MS: u64 = 10 * 60 * 1000;
 
@@ -153,10 +157,11 @@ struct Conversation {
 impl Conversation {
     fn new() -> Conversation {
         Conversation {
-            // Either spelling of the topic state event reads as TOPIC_STATE_CHANGED: its name
-            // is the profile's matter (R-24), not something a replay judges.
+            // Either spelling of the topic state event reads as TOPIC_STATE_CHANGED (the line
+            // is renamed to this one first): its name is the profile's matter (R-24), not
+            // something a replay judges.
             translator: Translator::for_recorded(Names {
-                topic_state: "TOPIC_STATE_CHANGE_EVENT",
+                topic_state: TOPIC_STATE_NAME,
             }),
             correlations: BTreeSet::new(),
             expired_sessions: BTreeSet::new(),
@@ -284,6 +289,10 @@ impl CimLines {
         };
         let command = object.get("command").cloned();
         let name = object.get("name").cloned();
+        // Either spelling of the topic state event (R-24) is read, as the translator's.
+        if name.as_ref().and_then(Value::as_str) == Some("TOPIC_STATE_CHANGED") {
+            object.insert("name".into(), Value::from(TOPIC_STATE_NAME));
+        }
         replace_strings(&mut value, &conversation, CONVERSATION_ID);
         self.latest_ms = self.latest_ms.max(at_ms);
         let conv = self
@@ -693,6 +702,24 @@ mod tests {
         assert_eq!(items(&mut r, &ttl), vec![]);
         // An event of the object model that no rule reads is skipped.
         assert_eq!(items(&mut r, &line(r#""name":"TYPING_INDICATOR""#)), vec![]);
+    }
+
+    #[test]
+    fn either_spelling_of_the_topic_state_event_reads_as_topic_state_changed() {
+        for name in ["TOPIC_STATE_CHANGE_EVENT", "TOPIC_STATE_CHANGED"] {
+            let mut r = CimLines::new();
+            items(&mut r, &started(WEB, "WEB"));
+            let text = line(&format!(
+                r#""name":"{name}","data":{{"id":"{CONV}","state":"ACTIVE"}}"#
+            ));
+            assert_eq!(
+                items(&mut r, &text),
+                vec![Item::Observed(Published::TopicStateChanged {
+                    state: ConversationState::Active
+                })],
+                "{name}"
+            );
+        }
     }
 
     #[test]
