@@ -147,7 +147,7 @@ for line in sys.stdin:
     )
 }
 
-fn case<'a>(report: &'a Value) -> &'a Value {
+fn case(report: &Value) -> &Value {
     &report["cases"][0]
 }
 

@@ -388,6 +388,14 @@ fn vc_01_the_reservation_publishes_the_task_change_first() {
     assert_eq!(vendor[0], specified[1]);
 }
 
+/// The close reason of task `id` in `events`, if they close it.
+fn reason_of(events: &[Published], id: TaskId) -> Option<ReasonCode> {
+    events.iter().find_map(|e| match e {
+        P::TaskStateChanged { task } if task.id == id => task.reason,
+        _ => None,
+    })
+}
+
 #[test]
 fn vc_02_a_named_transfer_rings_out_with_no_agent_available() {
     let s = steps(&[
@@ -400,14 +408,11 @@ fn vc_02_a_named_transfer_rings_out_with_no_agent_available() {
         ),
     ]);
     let [specified, vendor] = specified_and_vendor(&Config::default(), &s);
-    let reason = |events: &[Published]| {
-        events.iter().find_map(|e| match e {
-            P::TaskStateChanged { task } if task.id == TaskId(2) => task.reason,
-            _ => None,
-        })
-    };
-    assert_eq!(reason(&specified), Some(ReasonCode::Rona));
-    assert_eq!(reason(&vendor), Some(ReasonCode::NoAgentAvailable));
+    assert_eq!(reason_of(&specified, TaskId(2)), Some(ReasonCode::Rona));
+    assert_eq!(
+        reason_of(&vendor, TaskId(2)),
+        Some(ReasonCode::NoAgentAvailable)
+    );
     // Both end the request with NO_AGENT_AVAILABLE (TASK-14).
     for events in [&specified, &vendor] {
         assert!(events.iter().any(|e| matches!(
@@ -464,14 +469,14 @@ fn vc_05_a_ringing_named_transfer_whose_agent_logs_out_closes_no_agent_available
         (6_000, Input::AgentLogout { agent: A2 }),
     ]);
     let [specified, vendor] = specified_and_vendor(&Config::default(), &s);
-    let reason = |events: &[Published]| {
-        events.iter().find_map(|e| match e {
-            P::TaskStateChanged { task } if task.id == TaskId(2) => task.reason,
-            _ => None,
-        })
-    };
-    assert_eq!(reason(&specified), Some(ReasonCode::AgentLogout));
-    assert_eq!(reason(&vendor), Some(ReasonCode::NoAgentAvailable));
+    assert_eq!(
+        reason_of(&specified, TaskId(2)),
+        Some(ReasonCode::AgentLogout)
+    );
+    assert_eq!(
+        reason_of(&vendor, TaskId(2)),
+        Some(ReasonCode::NoAgentAvailable)
+    );
     for events in [&specified, &vendor] {
         assert!(
             events.iter().any(|e| matches!(
@@ -496,13 +501,6 @@ fn vc_05_a_ringing_named_transfer_whose_agent_logs_out_closes_no_agent_available
         Some(ReasonCode::AgentLogout)
     );
     assert_eq!(specified, vendor);
-}
-
-fn reason_of(events: &[Published], id: TaskId) -> Option<ReasonCode> {
-    events.iter().find_map(|e| match e {
-        P::TaskStateChanged { task } if task.id == id => task.reason,
-        _ => None,
-    })
 }
 
 /// A PULL customer on a second chat, pulled by the agent already serving them.
