@@ -179,6 +179,59 @@ fn documented_flush_leaves_the_customer_untimed() {
     );
 }
 
+/// DEV-11 in `vendor-code`, which the vendor's Routing Engine confirms
+/// (`PrecisionQueuesServiceImpl.java` lines 291-294: the flush closes FORCE_CLOSED and
+/// publishes nothing else): the one property the rule set breaks (model/FINDINGS.md).
+#[test]
+fn vendor_code_flush_leaves_the_customer_untimed() {
+    let sequence = vec![
+        chat(),
+        Input::RequestAgent {
+            session: S1,
+            direction: None,
+        },
+        Input::QueueFlush,
+    ];
+    expect_counterexample(
+        chat_and_voice(false),
+        RuleSet::VendorCode,
+        Invariant::WaitingCustomerIsTimed,
+        sequence,
+        Deviation::FlushPublishesNothing,
+        true,
+    );
+}
+
+/// With DEV-11 read away (`R-20=decided`), the VC-nn deviations alone break no property on
+/// chat+voice with wrap-up, two agents and two tasks (transfers, logouts and ended chats
+/// included); model/FINDINGS.md has the same on `ci` and `default`.
+#[test]
+fn vendor_code_without_dev_11_breaks_no_property() {
+    let bounds = Bounds {
+        tasks: 2,
+        ..chat_and_voice(true)
+    };
+    let readings = Readings::NONE.set("R-20", "decided").unwrap();
+    let model = CxModel::new(bounds, RuleSet::VendorCode).with_readings(readings);
+    let checker = model
+        .clone()
+        .checker()
+        .symmetry()
+        .threads(2)
+        .spawn_dfs()
+        .join();
+    for property in model.properties() {
+        if property.expectation != stateright::Expectation::Sometimes {
+            assert!(
+                checker.discovery(property.name).is_none(),
+                "{} broken",
+                property.name
+            );
+        }
+    }
+    assert!(checker.unique_state_count() > 1_000, "the search ran");
+}
+
 /// ATM-02: the agent leaves (wrap-up off); SLA-08 starts the customer SLA, then the task's
 /// TASK_STATE_CHANGED (CLOSED, DONE) stops it again, and the customer waits untimed.
 /// `documented` lacks ATM-02 and keeps the property on this sequence. It is not the
