@@ -1015,3 +1015,36 @@ fn malformed_vendor_lines_are_named_by_file_and_line_and_the_run_goes_on_to_exit
     assert!(summary_count(&out, "conform") >= 40, "{out}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_vendor_file_and_the_same_log_on_stdin_give_the_same_report() {
+    // Judged again from a second reading of the file, the vendor's ids must be bound afresh
+    // (`Format::restart`): the report is the one stdin gives, where nothing is read twice.
+    let dir = tempdir("stdin");
+    let (log, _) = vendor_log(&dir, "log.jsonl", &[]);
+    let file = dir.join("log.jsonl");
+    let args = |from: &str| -> Vec<String> {
+        ["replay", from, "--format", "cim", "--report", "json"]
+            .map(String::from)
+            .to_vec()
+    };
+    let run = |args: Vec<String>, stdin: Option<&str>| {
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        cxspec(&refs, stdin)
+    };
+    let (code_file, from_file, _) = run(args(file.to_str().unwrap()), None);
+    let (code_stdin, from_stdin, _) = run(args("-"), Some(&log));
+    assert_eq!((code_file, code_stdin), (1, 1), "{from_file}");
+    let mut a: serde_json::Value = serde_json::from_str(&from_file).unwrap();
+    let mut b: serde_json::Value = serde_json::from_str(&from_stdin).unwrap();
+    a["log"] = serde_json::Value::Null;
+    b["log"] = serde_json::Value::Null;
+    // Judged again: the first divergences were explained and the chain went on.
+    assert!(
+        a["summary"]["explained_by"]["VC-07"].as_u64().unwrap_or(0) > 0,
+        "{}",
+        a["summary"]
+    );
+    assert_eq!(a, b);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
