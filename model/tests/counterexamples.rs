@@ -62,6 +62,17 @@ fn chat() -> Input {
     }
 }
 
+/// The whole depth-first search of `model`, with symmetry, on two threads.
+fn search(model: &CxModel) -> impl Checker<CxModel> {
+    model
+        .clone()
+        .checker()
+        .symmetry()
+        .threads(2)
+        .spawn_dfs()
+        .join()
+}
+
 fn expect_counterexample(
     bounds: Bounds,
     rules: RuleSet,
@@ -72,13 +83,7 @@ fn expect_counterexample(
 ) {
     let name = invariant.name();
     let model = CxModel::new(bounds.clone(), rules);
-    let checker = model
-        .clone()
-        .checker()
-        .symmetry()
-        .threads(2)
-        .spawn_dfs()
-        .join();
+    let checker = search(&model);
     // 1.
     checker.assert_discovery(name, sequence.clone());
     // 2.
@@ -157,18 +162,23 @@ fn documented_keeps_the_agent_sla_on_hold() {
     );
 }
 
-/// DEV-11: a queue flush closes the QUEUED task without NO_AGENT_AVAILABLE, so SLA-20
-/// never restarts the customer SLA that TASK_ENQUEUED stopped (SLA-04).
-#[test]
-fn documented_flush_leaves_the_customer_untimed() {
-    let sequence = vec![
+/// A chat asks for an agent and the queue is flushed (DEV-11's shortest sequence).
+fn chat_request_flush() -> Vec<Input> {
+    vec![
         chat(),
         Input::RequestAgent {
             session: S1,
             direction: None,
         },
         Input::QueueFlush,
-    ];
+    ]
+}
+
+/// DEV-11: a queue flush closes the QUEUED task without NO_AGENT_AVAILABLE, so SLA-20
+/// never restarts the customer SLA that TASK_ENQUEUED stopped (SLA-04).
+#[test]
+fn documented_flush_leaves_the_customer_untimed() {
+    let sequence = chat_request_flush();
     expect_counterexample(
         chat_and_voice(false),
         RuleSet::Documented,
@@ -184,14 +194,7 @@ fn documented_flush_leaves_the_customer_untimed() {
 /// publishes nothing else): the one property the rule set breaks (model/FINDINGS.md).
 #[test]
 fn vendor_code_flush_leaves_the_customer_untimed() {
-    let sequence = vec![
-        chat(),
-        Input::RequestAgent {
-            session: S1,
-            direction: None,
-        },
-        Input::QueueFlush,
-    ];
+    let sequence = chat_request_flush();
     expect_counterexample(
         chat_and_voice(false),
         RuleSet::VendorCode,
@@ -213,13 +216,7 @@ fn vendor_code_without_dev_11_breaks_no_property() {
     };
     let readings = Readings::NONE.set("R-20", "decided").unwrap();
     let model = CxModel::new(bounds, RuleSet::VendorCode).with_readings(readings);
-    let checker = model
-        .clone()
-        .checker()
-        .symmetry()
-        .threads(2)
-        .spawn_dfs()
-        .join();
+    let checker = search(&model);
     for property in model.properties() {
         if property.expectation != stateright::Expectation::Sometimes {
             assert!(
