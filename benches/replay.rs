@@ -24,7 +24,7 @@ use std::time::Duration;
 use criterion::{BenchmarkId, Criterion, Throughput};
 use cxspec_conformance::replay::format::JsonLines;
 use cxspec_conformance::replay::judge::Options;
-use cxspec_conformance::replay::simulate::{write_log, SimulateOptions};
+use cxspec_conformance::replay::simulate::{write_log, LogFormat, SimulateOptions};
 use cxspec_conformance::replay::{replay_reopenable, Outcome};
 use cxspec_conformance::suite::Suite;
 use cxspec_spec::{RuleSet, Rules};
@@ -79,6 +79,7 @@ fn main() {
             rules: Rules::from(RuleSet::Specified),
             jitter_ms: 200,
             seed: 13,
+            format: LogFormat::Jsonl,
         },
         &mut log,
     )

@@ -13,7 +13,7 @@ use cxspec_conformance::replay::format::{format_named, Format};
 use cxspec_conformance::replay::judge::{
     Options, DEFAULT_CHAIN_LIMIT, DEFAULT_EXPLAIN_LIMIT, DEFAULT_TOLERANCE_MS,
 };
-use cxspec_conformance::replay::simulate::{write_log, SimulateOptions};
+use cxspec_conformance::replay::simulate::{write_log, LogFormat, SimulateOptions};
 use cxspec_conformance::replay::{self, report, Outcome};
 use cxspec_conformance::suite::Suite;
 use cxspec_spec::{Config, Reading, Readings, RuleSet, Rules};
@@ -30,7 +30,8 @@ pub struct ReplayArgs {
     /// system checks every event.
     #[arg(long, default_value = "system")]
     check: Suite,
-    /// Rule set the log is checked against: specified, documented or as-implemented.
+    /// Rule set the log is checked against: specified, documented, as-implemented or
+    /// vendor-code.
     #[arg(long, default_value = "specified")]
     rules: RuleSet,
     /// A reading on top of the rule set, e.g. R-03=agent-sla-started (repeatable; see
@@ -52,7 +53,8 @@ pub struct ReplayArgs {
     /// to stdout.
     #[arg(long, short)]
     output: Option<PathBuf>,
-    /// Log format (jsonl).
+    /// Log format: jsonl (cxspec's objects) or cim (the vendor's CimEvent stream, read through
+    /// the vendor profile's mapping; conformance/REPLAY.md, "The vendor's stream").
     #[arg(long, default_value = "jsonl")]
     format: String,
     /// List conforming conversations too (memory then grows with the log).
@@ -80,7 +82,7 @@ pub struct SimulateLogArgs {
     /// Simulated time to record, in seconds.
     #[arg(long, default_value_t = 600)]
     duration_s: u64,
-    /// Rule set the platform follows: specified, documented or as-implemented.
+    /// Rule set the platform follows: specified, documented, as-implemented or vendor-code.
     #[arg(long, default_value = "specified")]
     rules: RuleSet,
     /// A reading on top of the rule set, e.g. R-03=agent-sla-started (repeatable).
@@ -95,6 +97,14 @@ pub struct SimulateLogArgs {
     /// Write the log to this file (atomically); `-` or nothing writes to stdout.
     #[arg(long, short, default_value = "-")]
     output: String,
+    /// Log format: jsonl, or cim (the vendor's CimEvent stream, as `replay --format cim`
+    /// reads it).
+    #[arg(long, default_value = "jsonl")]
+    format: String,
+    /// With --format cim: write no JMSCorrelationID (the reader then finds a cascade's
+    /// follow-ups by the events alone).
+    #[arg(long)]
+    no_correlation: bool,
 }
 
 fn input_error(message: impl std::fmt::Display) -> ExitCode {
@@ -407,12 +417,25 @@ pub fn simulate_log(args: SimulateLogArgs) -> ExitCode {
         Ok(r) => r,
         Err(e) => return input_error(e),
     };
+    let format = match (args.format.as_str(), args.no_correlation) {
+        ("jsonl", false) => LogFormat::Jsonl,
+        ("jsonl", true) => return input_error("--no-correlation needs --format cim"),
+        ("cim", no_correlation) => LogFormat::Cim {
+            correlation: !no_correlation,
+        },
+        (other, _) => {
+            return input_error(format!(
+                "--format: unknown log format `{other}` (known: jsonl, cim)"
+            ))
+        }
+    };
     let opts = SimulateOptions {
         conversations: args.conversations,
         duration_ms: args.duration_s.saturating_mul(1000),
         rules: Rules::new(args.rules, readings),
         jitter_ms: args.jitter_ms,
         seed: args.seed,
+        format,
     };
     if args.output == "-" {
         let stdout = std::io::stdout();

@@ -62,6 +62,17 @@ fn chat() -> Input {
     }
 }
 
+/// The whole depth-first search of `model`, with symmetry, on two threads.
+fn search(model: &CxModel) -> impl Checker<CxModel> {
+    model
+        .clone()
+        .checker()
+        .symmetry()
+        .threads(2)
+        .spawn_dfs()
+        .join()
+}
+
 fn expect_counterexample(
     bounds: Bounds,
     rules: RuleSet,
@@ -72,13 +83,7 @@ fn expect_counterexample(
 ) {
     let name = invariant.name();
     let model = CxModel::new(bounds.clone(), rules);
-    let checker = model
-        .clone()
-        .checker()
-        .symmetry()
-        .threads(2)
-        .spawn_dfs()
-        .join();
+    let checker = search(&model);
     // 1.
     checker.assert_discovery(name, sequence.clone());
     // 2.
@@ -157,18 +162,23 @@ fn documented_keeps_the_agent_sla_on_hold() {
     );
 }
 
-/// DEV-11: a queue flush closes the QUEUED task without NO_AGENT_AVAILABLE, so SLA-20
-/// never restarts the customer SLA that TASK_ENQUEUED stopped (SLA-04).
-#[test]
-fn documented_flush_leaves_the_customer_untimed() {
-    let sequence = vec![
+/// A chat asks for an agent and the queue is flushed (DEV-11's shortest sequence).
+fn chat_request_flush() -> Vec<Input> {
+    vec![
         chat(),
         Input::RequestAgent {
             session: S1,
             direction: None,
         },
         Input::QueueFlush,
-    ];
+    ]
+}
+
+/// DEV-11: a queue flush closes the QUEUED task without NO_AGENT_AVAILABLE, so SLA-20
+/// never restarts the customer SLA that TASK_ENQUEUED stopped (SLA-04).
+#[test]
+fn documented_flush_leaves_the_customer_untimed() {
+    let sequence = chat_request_flush();
     expect_counterexample(
         chat_and_voice(false),
         RuleSet::Documented,
@@ -177,6 +187,46 @@ fn documented_flush_leaves_the_customer_untimed() {
         Deviation::FlushPublishesNothing,
         true,
     );
+}
+
+/// DEV-11 in `vendor-code`, which the vendor's Routing Engine confirms
+/// (`PrecisionQueuesServiceImpl.java` lines 291-294: the flush closes FORCE_CLOSED and
+/// publishes nothing else): the one property the rule set breaks (model/FINDINGS.md).
+#[test]
+fn vendor_code_flush_leaves_the_customer_untimed() {
+    let sequence = chat_request_flush();
+    expect_counterexample(
+        chat_and_voice(false),
+        RuleSet::VendorCode,
+        Invariant::WaitingCustomerIsTimed,
+        sequence,
+        Deviation::FlushPublishesNothing,
+        true,
+    );
+}
+
+/// With DEV-11 read away (`R-20=decided`), the VC-nn deviations alone break no property on
+/// chat+voice with wrap-up, two agents and two tasks (transfers, logouts and ended chats
+/// included); model/FINDINGS.md has the same on `ci` and `default`.
+#[test]
+fn vendor_code_without_dev_11_breaks_no_property() {
+    let bounds = Bounds {
+        tasks: 2,
+        ..chat_and_voice(true)
+    };
+    let readings = Readings::NONE.set("R-20", "decided").unwrap();
+    let model = CxModel::new(bounds, RuleSet::VendorCode).with_readings(readings);
+    let checker = search(&model);
+    for property in model.properties() {
+        if property.expectation != stateright::Expectation::Sometimes {
+            assert!(
+                checker.discovery(property.name).is_none(),
+                "{} broken",
+                property.name
+            );
+        }
+    }
+    assert!(checker.unique_state_count() > 1_000, "the search ran");
 }
 
 /// ATM-02: the agent leaves (wrap-up off); SLA-08 starts the customer SLA, then the task's

@@ -208,7 +208,8 @@ readings! {
         [alt("closes", "CLOSED at once (TASK_STATE_CHANGED); the task stays as it is",
              "2550490.md, media states: CLOSED \"When the session for this media is no longer active\"", None),
          alt("with-task", "stays as it is until the task closes",
-             "2550490.md, task states: the task closes when it is \"no more required\"; case 5 of 949321729.md names no media change when the session is removed", None)];
+             "2550490.md, task states: the task closes when it is \"no more required\"; case 5 of 949321729.md names no media change when the session is removed",
+             Some(Deviation::ActiveMediaOutlivesSession))];
     ThresholdEvent => "R-23", "threshold-event", Sla23,
         "The event that publishes an SLA threshold crossing",
         [alt("threshold-reached", "AGENT_SLA_THRESHOLD_REACHED {level, percent} / CUSTOMER_SLA_THRESHOLD_REACHED {session, level, percent}",
@@ -489,6 +490,7 @@ impl fmt::Display for Rules {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::Family;
 
     #[test]
     fn ids_keys_and_alternative_names_are_unique() {
@@ -526,10 +528,32 @@ mod tests {
             );
         }
         // The vendor's "ATM" behaviours are bugs to find, not readings to declare.
-        for d in Deviation::ALL.iter().filter(|d| !d.in_documented()) {
+        for d in Deviation::ALL.iter().filter(|d| d.family() == Family::Atm) {
             assert!(Reading::ALL
                 .iter()
                 .all(|r| r.alternatives().iter().all(|a| a.deviation != Some(*d))));
+        }
+        // A behaviour of the vendor's code may be a reading's alternative (VC-07 is R-22
+        // `with-task`): then one alternative of one reading of its rule, never `specified`'s.
+        for d in Deviation::ALL
+            .iter()
+            .filter(|d| d.family() == Family::VendorCode)
+        {
+            let linked: Vec<(Reading, usize)> = Reading::ALL
+                .iter()
+                .flat_map(|r| {
+                    r.alternatives()
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, a)| a.deviation == Some(*d))
+                        .map(|(i, _)| (*r, i))
+                })
+                .collect();
+            assert!(linked.len() <= 1, "{}: {linked:?}", d.id());
+            for (reading, i) in linked {
+                assert_eq!(reading.rule(), d.rule(), "{}", d.id());
+                assert_ne!(i, 0, "{} is not specified's alternative", d.id());
+            }
         }
     }
 

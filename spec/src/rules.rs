@@ -238,4 +238,8 @@ deviations! {
     ReservedAfterTaskChange => "VC-01", Task02, VendorCode, "A reservation publishes TASK_STATE_CHANGED before AGENT_RESERVED";
     NamedTransferRonaNoAgent => "VC-02", Task14, VendorCode, "RONA on a named transfer closes the task NO_AGENT_AVAILABLE (no TTL runs), not RONA";
     LogoutDoesNotReroute => "VC-03", Task20, VendorCode, "The logout of an ACTIVE agent closes the task and routes nothing again";
+    NamedTransferNoReserved => "VC-04", Task13, VendorCode, "A named transfer publishes the new task's TASK_STATE_CHANGED and no AGENT_RESERVED";
+    ReservedLogoutNoAgent => "VC-05", Task20, VendorCode, "The logout of a RESERVED agent whose request has no running TTL closes the task NO_AGENT_AVAILABLE, not AGENT_LOGOUT";
+    PullReusesChatMedia => "VC-06", Task09, VendorCode, "A PULL of another chat session by the agent serving the customer adds no media: the task keeps its one chat media (one media per MRD)";
+    ActiveMediaOutlivesSession => "VC-07", Task25, VendorCode, "The media of an ACTIVE or WRAP_UP task stays as it is when its channel session ends";
 }

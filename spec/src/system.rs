@@ -334,7 +334,7 @@ impl System {
                     out,
                     &mut bus,
                 );
-                tasks.named_transfer(agent, session, to, now_ms, config, out, &mut bus);
+                tasks.named_transfer(agent, session, to, now_ms, config, rules, out, &mut bus);
             }
             Input::QueueConference { agent } => {
                 let session = tasks.agent_request_session(agent, conv).expect("guarded");
@@ -352,7 +352,7 @@ impl System {
             Input::AgentLogout { agent } => {
                 out.rule(Rule::Task20);
                 conv.unsubscribe(agent, UnsubscribeReason::Logout, config, out, &mut bus);
-                tasks.logout_reserved(agent, out, &mut bus);
+                tasks.logout_reserved(agent, rules, out, &mut bus);
                 // A transferring agent is no longer a participant, so no unsubscribe
                 // reaches their wrap-up: the logout ends it here (TASK-20).
                 if let Some(id) = tasks.wrap_up_task_of(agent) {

@@ -397,6 +397,12 @@ impl TaskBook {
                 // "The task is returned": the agent already sees the customer's new session.
                 return;
             }
+            if rules.has(Deviation::PullReusesChatMedia) {
+                // VC-06: the vendor's task has one media per MRD; the chat media it already
+                // has is set ACTIVE again and the task is published as it is.
+                self.publish_task(existing, out, bus);
+                return;
+            }
             self.task_mut(existing).medias.push(Media {
                 session: request.session,
                 state: MediaState::Active,
@@ -476,6 +482,7 @@ impl TaskBook {
         to: AgentId,
         now_ms: u64,
         config: &Config,
+        rules: Rules,
         out: &mut Outcome,
         bus: &mut Bus,
     ) {
@@ -497,13 +504,16 @@ impl TaskBook {
             ttl_deadline_ms: None,
             ttl_expired: false,
         });
-        bus.publish(
-            out,
-            Published::AgentReserved {
-                agent: to,
-                task: id,
-            },
-        );
+        // VC-04: the vendor's Routing Engine announces the reservation by the task alone.
+        if !rules.has(Deviation::NamedTransferNoReserved) {
+            bus.publish(
+                out,
+                Published::AgentReserved {
+                    agent: to,
+                    task: id,
+                },
+            );
+        }
         self.publish_task(id, out, bus);
     }
 
@@ -634,13 +644,17 @@ impl TaskBook {
 
     /// A RESERVED agent logs out: the ringing task closes AGENT_LOGOUT and the request
     /// goes back to the queue (TASK-20).
-    pub(crate) fn logout_reserved(&mut self, agent: AgentId, out: &mut Outcome, bus: &mut Bus) {
+    pub(crate) fn logout_reserved(
+        &mut self,
+        agent: AgentId,
+        rules: Rules,
+        out: &mut Outcome,
+        bus: &mut Bus,
+    ) {
         let Some(id) = self.reserved_task_of(agent).map(|t| t.id) else {
             return;
         };
         out.rule(Rule::Task20);
-        close(self.task_mut(id), ReasonCode::AgentLogout);
-        self.publish_task(id, out, bus);
         let request = self
             .request
             .clone()
@@ -648,6 +662,15 @@ impl TaskBook {
         // Like RONA: back to the queue while the TTL runs; a named transfer, or a request
         // whose TTL already ran out, ends without an agent.
         let requeue = !request.ttl_expired && request.kind != RequestKind::NamedTransfer;
+        // VC-05: the vendor's Routing Engine re-routes a logged-out agent's ringing task the
+        // way it handles RONA, and a request with no running TTL closes NO_AGENT_AVAILABLE.
+        let reason = if !requeue && rules.has(Deviation::ReservedLogoutNoAgent) {
+            ReasonCode::NoAgentAvailable
+        } else {
+            ReasonCode::AgentLogout
+        };
+        close(self.task_mut(id), reason);
+        self.publish_task(id, out, bus);
         match requeue {
             false => {
                 self.request = None;

@@ -361,7 +361,7 @@ fn dev_13_a_conference_enqueue_stops_the_customer_sla() {
     );
 }
 
-// ---- the vendor's Routing Engine code (`vendor-code`): VC-01..VC-03 ----------------------
+// ---- the vendor's Routing Engine code (`vendor-code`): VC-01..VC-07 ----------------------
 
 /// The events of the last step under `specified` and under `vendor-code`.
 fn specified_and_vendor(config: &Config, steps: &[(u64, Input)]) -> [Vec<Published>; 2] {
@@ -388,6 +388,14 @@ fn vc_01_the_reservation_publishes_the_task_change_first() {
     assert_eq!(vendor[0], specified[1]);
 }
 
+/// The close reason of task `id` in `events`, if they close it.
+fn reason_of(events: &[Published], id: TaskId) -> Option<ReasonCode> {
+    events.iter().find_map(|e| match e {
+        P::TaskStateChanged { task } if task.id == id => task.reason,
+        _ => None,
+    })
+}
+
 #[test]
 fn vc_02_a_named_transfer_rings_out_with_no_agent_available() {
     let s = steps(&[
@@ -400,14 +408,11 @@ fn vc_02_a_named_transfer_rings_out_with_no_agent_available() {
         ),
     ]);
     let [specified, vendor] = specified_and_vendor(&Config::default(), &s);
-    let reason = |events: &[Published]| {
-        events.iter().find_map(|e| match e {
-            P::TaskStateChanged { task } if task.id == TaskId(2) => task.reason,
-            _ => None,
-        })
-    };
-    assert_eq!(reason(&specified), Some(ReasonCode::Rona));
-    assert_eq!(reason(&vendor), Some(ReasonCode::NoAgentAvailable));
+    assert_eq!(reason_of(&specified, TaskId(2)), Some(ReasonCode::Rona));
+    assert_eq!(
+        reason_of(&vendor, TaskId(2)),
+        Some(ReasonCode::NoAgentAvailable)
+    );
     // Both end the request with NO_AGENT_AVAILABLE (TASK-14).
     for events in [&specified, &vendor] {
         assert!(events.iter().any(|e| matches!(
@@ -435,6 +440,143 @@ fn vc_03_a_logout_closes_the_task_and_queues_nothing() {
         })
     };
     assert!(closed(&specified) && closed(&vendor));
+}
+
+#[test]
+fn vc_04_a_named_transfer_publishes_no_agent_reserved() {
+    let s = steps(&[(5_000, Input::NamedTransfer { agent: A1, to: A2 })]);
+    let [specified, vendor] = specified_and_vendor(&Config::default(), &s);
+    let reserved = |events: &[Published]| {
+        events
+            .iter()
+            .filter(|e| matches!(e, P::AgentReserved { agent: A2, .. }))
+            .count()
+    };
+    assert_eq!(reserved(&specified), 1, "TASK-13: {specified:?}");
+    assert_eq!(reserved(&vendor), 0, "{vendor:?}");
+    // Otherwise the same step: the hand-over and the new task's change, in that order.
+    let without: Vec<_> = specified
+        .into_iter()
+        .filter(|e| !matches!(e, P::AgentReserved { .. }))
+        .collect();
+    assert_eq!(vendor, without);
+}
+
+#[test]
+fn vc_05_a_ringing_named_transfer_whose_agent_logs_out_closes_no_agent_available() {
+    let s = steps(&[
+        (5_000, Input::NamedTransfer { agent: A1, to: A2 }),
+        (6_000, Input::AgentLogout { agent: A2 }),
+    ]);
+    let [specified, vendor] = specified_and_vendor(&Config::default(), &s);
+    assert_eq!(
+        reason_of(&specified, TaskId(2)),
+        Some(ReasonCode::AgentLogout)
+    );
+    assert_eq!(
+        reason_of(&vendor, TaskId(2)),
+        Some(ReasonCode::NoAgentAvailable)
+    );
+    for events in [&specified, &vendor] {
+        assert!(
+            events.iter().any(|e| matches!(
+                e,
+                P::NoAgentAvailable {
+                    task: TaskId(2),
+                    ..
+                }
+            )),
+            "{events:?}"
+        );
+    }
+    // A ringing PUSH task with its TTL running is re-queued, AGENT_LOGOUT, under both.
+    let push = steps(&[])[..4]
+        .iter()
+        .cloned()
+        .chain([(3_500, Input::AgentLogout { agent: A1 })])
+        .collect::<Vec<_>>();
+    let [specified, vendor] = specified_and_vendor(&Config::default(), &push);
+    assert_eq!(
+        reason_of(&specified, TaskId(1)),
+        Some(ReasonCode::AgentLogout)
+    );
+    assert_eq!(specified, vendor);
+}
+
+/// A PULL customer on a second chat, pulled by the agent already serving them.
+fn second_chat_pulled() -> (Config, Vec<(u64, Input)>) {
+    let config = Config {
+        routing_mode: RoutingMode::Pull,
+        mrd_auto_joinable: false,
+        ..Config::default()
+    };
+    let chat = |session| Input::SessionStarted {
+        session,
+        channel: ChannelKind::NonVoice,
+        routing_mode: None,
+    };
+    let request = |session| Input::RequestAgent {
+        session,
+        direction: None,
+    };
+    let steps = vec![
+        (0, chat(S1)),
+        (1_000, request(S1)),
+        (2_000, Input::PullConversation { agent: A1 }),
+        (3_000, chat(S2)),
+        (4_000, request(S2)),
+        (5_000, Input::PullConversation { agent: A1 }),
+    ];
+    (config, steps)
+}
+
+fn task_change(events: &[Published]) -> Option<&TaskView> {
+    events.iter().find_map(|e| match e {
+        P::TaskStateChanged { task } => Some(task),
+        _ => None,
+    })
+}
+
+#[test]
+fn vc_06_a_second_pulled_chat_adds_no_media_to_the_agent_s_task() {
+    let (config, s) = second_chat_pulled();
+    let [specified, vendor] = specified_and_vendor(&config, &s);
+    let specified = task_change(&specified).expect("TASK-09 publishes the task");
+    let vendor = task_change(&vendor).expect("the task is published again");
+    assert_eq!(specified.extra_medias, vec![S2]);
+    assert!(vendor.extra_medias.is_empty(), "{vendor:?}");
+    // The same task, still on its first chat, ACTIVE.
+    assert_eq!((vendor.id, vendor.session), (specified.id, S1));
+    assert_eq!(vendor.media_state, MediaState::Active);
+}
+
+#[test]
+fn vc_07_an_ended_chat_leaves_the_active_task_s_media_as_it_is() {
+    // The customer stays on a second chat, so nothing else ends with the first.
+    let s = steps(&[
+        (
+            5_000,
+            Input::SessionStarted {
+                session: S2,
+                channel: ChannelKind::NonVoice,
+                routing_mode: None,
+            },
+        ),
+        (6_000, Input::SessionEnded { session: S1 }),
+    ]);
+    let [specified, vendor] = specified_and_vendor(&Config::default(), &s);
+    let media = |events: &[Published]| task_change(events).map(|t| (t.id, t.media_state));
+    assert_eq!(
+        media(&specified),
+        Some((TaskId(1), MediaState::Closed)),
+        "TASK-25: {specified:?}"
+    );
+    assert_eq!(media(&vendor), None, "{vendor:?}");
+    // R-22's `with-task` is the alternative vendor-code takes, by this deviation.
+    assert_eq!(
+        Reading::MediaAtSessionEnd.default_for(RuleSet::VendorCode),
+        Reading::MediaAtSessionEnd.alternative("with-task").unwrap()
+    );
 }
 
 #[test]

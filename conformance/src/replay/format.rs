@@ -1,12 +1,12 @@
 //! The input formats of `cxspec replay`: how one line of a log becomes a [`Record`] (a
 //! conversation, a time, and either a stimulus or a published event).
 //!
-//! One format exists today, [`JsonLines`] (`conformance/REPLAY.md`, "Log format"): the
+//! Two formats exist: [`JsonLines`] (`conformance/REPLAY.md`, "Log format"): the
 //! protocol's event objects (`conformance/PROTOCOL.md`: an `input` as in `apply`, a
-//! `published` event as in a reply) with `conversation` and a timestamp. The replay core
-//! only sees [`Record`]s, so another envelope (the vendor's CimEvent, issue 16) is one more
-//! [`Format`] that maps its fields onto the same record. Left out: compressed input, and
-//! formats that need more than one line per record.
+//! `published` event as in a reply) with `conversation` and a timestamp; and the vendor's
+//! CimEvent stream ([`super::cim::CimLines`], `--format cim`), whose one line may be both a
+//! stimulus and the event it published. The replay core only sees [`Record`]s. Left out:
+//! compressed input, and formats that need more than one line per record.
 
 use cxspec_spec::{Input, Published};
 use serde::de::{self, Deserializer, Visitor};
@@ -52,7 +52,21 @@ pub struct Record {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Line {
     Record(Record),
+    /// Several records read from one line, in order: a vendor event that is a stimulus and
+    /// the event it published at once (`--format cim`).
+    Records(Vec<Record>),
     Config(cxspec_spec::Config),
+}
+
+impl Line {
+    /// The records of the line, in order (none for a configuration line).
+    pub fn into_records(self) -> Vec<Record> {
+        match self {
+            Line::Record(r) => vec![r],
+            Line::Records(rs) => rs,
+            Line::Config(_) => Vec::new(),
+        }
+    }
 }
 
 /// Why a line could not be read: the field at fault (if one is) and what is wrong with it.
@@ -72,7 +86,7 @@ impl fmt::Display for LineFault {
     }
 }
 
-fn fault(field: Option<&'static str>, message: impl Into<String>) -> LineFault {
+pub(crate) fn fault(field: Option<&'static str>, message: impl Into<String>) -> LineFault {
     LineFault {
         field,
         message: message.into(),
@@ -85,13 +99,17 @@ pub trait Format {
     fn name(&self) -> &'static str;
     /// Reads one line, without its line break. `Ok(None)`: the line holds nothing (blank).
     fn parse(&mut self, line: &[u8]) -> Result<Option<Line>, LineFault>;
+    /// Forgets what earlier lines taught a stateful format (the vendor's id bindings), before
+    /// the log is read again from its start.
+    fn restart(&mut self) {}
 }
 
 /// The formats `--format` accepts, by name.
 pub fn format_named(name: &str) -> Result<Box<dyn Format>, String> {
     match name {
         "jsonl" => Ok(Box::new(JsonLines)),
-        other => Err(format!("unknown log format `{other}` (known: jsonl)")),
+        "cim" => Ok(Box::new(super::cim::CimLines::new())),
+        other => Err(format!("unknown log format `{other}` (known: jsonl, cim)")),
     }
 }
 
@@ -185,7 +203,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for RawConversation<'a> {
 
 /// serde_json's message without its " at line 1 column N" tail (the line is ours to name),
 /// with the column kept when there is one.
-fn json_message(e: &serde_json::Error) -> String {
+pub(crate) fn json_message(e: &serde_json::Error) -> String {
     let text = e.to_string();
     match text.rfind(" at line ") {
         Some(at) => format!("{} (column {})", &text[..at], e.column()),
@@ -370,7 +388,7 @@ mod tests {
     fn parse(line: &str) -> Result<Option<Record>, LineFault> {
         JsonLines.parse(line.as_bytes()).map(|l| match l {
             Some(Line::Record(r)) => Some(r),
-            Some(Line::Config(_)) => panic!("a record was expected"),
+            Some(Line::Records(_) | Line::Config(_)) => panic!("a record was expected"),
             None => None,
         })
     }

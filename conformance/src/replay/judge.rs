@@ -435,10 +435,15 @@ fn component_index(suite: Suite) -> usize {
 /// Text-named conversations get IDs above every number a log may use (2^53 - 1).
 const FIRST_TEXT_ID: u64 = 1 << 60;
 
+/// The `deadline_ms` of an observed SLA start whose log does not carry one: the vendor's SLA
+/// objects have none (`--format cim`; VENDOR.md, "Payload gaps"). It matches any deadline.
+pub const DEADLINE_NOT_CARRIED: u64 = u64::MAX;
+
 /// Whether an observed event is the expected one: equal, with a `deadline_ms` allowed to be
-/// off by the tolerance (the platform computes it from its own clock).
+/// off by the tolerance (the platform computes it from its own clock), or not carried at all
+/// ([`DEADLINE_NOT_CARRIED`]).
 pub fn same_event(expected: &Published, observed: &Published, tolerance_ms: u64) -> bool {
-    let close = |a: u64, b: u64| a.abs_diff(b) <= tolerance_ms;
+    let close = |a: u64, b: u64| b == DEADLINE_NOT_CARRIED || a.abs_diff(b) <= tolerance_ms;
     match (expected, observed) {
         (
             Published::AgentSlaStarted { deadline_ms: a },
@@ -462,8 +467,14 @@ pub fn same_event(expected: &Published, observed: &Published, tolerance_ms: u64)
     }
 }
 
-fn describe(event: &Published) -> String {
-    cxspec_spec::scenarios::describe(event)
+pub(crate) fn describe(event: &Published) -> String {
+    let text = cxspec_spec::scenarios::describe(event);
+    let absent = format!("deadline_ms={DEADLINE_NOT_CARRIED}");
+    if text.contains(&absent) {
+        text.replace(&absent, "deadline_ms=(not in the log)")
+    } else {
+        text
+    }
 }
 
 fn breach_text(breach: &Breach) -> String {

@@ -1,8 +1,9 @@
 //! `cxspec replay`: a recorded event log of a running platform checked against the spec,
 //! for implementations that cannot be reset and driven through an adapter.
 //!
-//! * [`format`]: one line of a log to one record (the `jsonl` format; the layer where a
-//!   second envelope, such as the vendor's CimEvent, would go);
+//! * [`format`]: one line of a log to its records (the `jsonl` format);
+//! * [`cim`]: the vendor's CimEvent stream (`--format cim`), read through the vendor
+//!   profile's mapping (`crate::vendor`), and written from the engine;
 //! * [`timestamp`]: RFC 3339 timestamps to milliseconds;
 //! * [`judge`]: the core, streaming, one engine for every conversation, verdicts per
 //!   conversation and a summary;
@@ -14,6 +15,7 @@
 //! The log format, the matching and the verdicts are documented in `conformance/REPLAY.md`.
 //! Left out: reading several files as one log, and following a growing file.
 
+pub mod cim;
 pub mod explain;
 pub mod format;
 pub mod judge;
@@ -250,15 +252,17 @@ fn replay_inner(
                     config = ConfigSource::LogHeader;
                 }
             }
-            Line::Record(record) => {
+            Line::Record(_) | Line::Records(_) => {
                 let judges = judges.get_or_insert_with(|| {
                     options.iter().cloned().map(Judge::new).collect::<Vec<_>>()
                 });
                 let (last, rest) = judges.split_last_mut().expect("at least one");
-                for judge in rest {
-                    judge.push(record.clone(), number);
+                for record in line.into_records() {
+                    for judge in rest.iter_mut() {
+                        judge.push(record.clone(), number);
+                    }
+                    last.push(record, number);
                 }
-                last.push(record, number);
                 if number % PROGRESS_EVERY_LINES == 0 {
                     progress(number, last.open_conversations());
                 }
@@ -310,20 +314,22 @@ fn read_again(
         wanted.entry(&r.name).or_default().push(i);
     }
     let mut kept = vec![Vec::new(); requests.len()];
+    format.restart();
     let mut log = LogReader::new(reader, "", format);
     let last = requests.iter().map(|r| r.last_line).max().unwrap_or(0);
     while let Some((line, number)) = log.next_line()? {
         if number > last {
             break;
         }
-        let Line::Record(record) = line else { continue };
-        let Some(indices) = wanted.get(&record.conversation) else {
-            continue;
-        };
-        for &i in indices {
-            let r = &requests[i];
-            if (r.first_line..=r.last_line).contains(&number) {
-                kept[i].push((number, record.at_ms, record.item.clone()));
+        for record in line.into_records() {
+            let Some(indices) = wanted.get(&record.conversation) else {
+                continue;
+            };
+            for &i in indices {
+                let r = &requests[i];
+                if (r.first_line..=r.last_line).contains(&number) {
+                    kept[i].push((number, record.at_ms, record.item.clone()));
+                }
             }
         }
     }

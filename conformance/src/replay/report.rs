@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use std::fmt::Write as _;
 
 fn describe(event: &cxspec_spec::Published) -> String {
-    cxspec_spec::scenarios::describe(event)
+    super::judge::describe(event)
 }
 
 fn timed(t: &Timed, verb: &str) -> String {
@@ -213,10 +213,22 @@ pub fn human(o: &Outcome, origin: &str) -> String {
     s
 }
 
+/// The event as JSON, without a `deadline_ms` the log did not carry (`--format cim`).
+fn event_json(event: &cxspec_spec::Published) -> Value {
+    let mut v = serde_json::to_value(event).expect("events serialise");
+    if let Some(o) = v.as_object_mut() {
+        if o.get("deadline_ms").and_then(Value::as_u64) == Some(super::judge::DEADLINE_NOT_CARRIED)
+        {
+            o.remove("deadline_ms");
+        }
+    }
+    v
+}
+
 fn timed_json(t: &Option<Timed>) -> Value {
     match t {
         Some(t) => json!({
-            "event": serde_json::to_value(&t.event).expect("events serialise"),
+            "event": event_json(&t.event),
             "at_ms": t.at_ms,
             "line": t.line,
         }),

@@ -3,10 +3,14 @@
 //! stimulus, then the events it published, and the expiries of every timer, with an
 //! optional jitter that delays each published event by 0 to `jitter_ms` ms (a timer loop
 //! that fires late, a bus that delivers late). The log opens with its configuration line.
+//! With [`LogFormat::Cim`] the same steps are written as the vendor's CimEvent stream
+//! (`cim.rs`), the stimulus as the event that reports it (never delayed: it is the
+//! stimulus's time) and a `JMSCorrelationID` per cascade unless left out.
 //!
 //! Left out: clock skew between producers (events are only ever late), lost or duplicated
 //! events, and the IDs of a real platform (conversations are numbered from 1).
 
+use super::cim::CimWriter;
 use super::format::{config_line, to_json_line, ConversationName, Item};
 use crate::workload::{Generator, Sink, SplitMix, SECOND_MS};
 use cxspec_spec::engine::{EngineEvent, Handle};
@@ -24,6 +28,16 @@ pub struct SimulateOptions {
     /// Each published event is delayed by 0..=jitter_ms ms.
     pub jitter_ms: u64,
     pub seed: u64,
+    pub format: LogFormat,
+}
+
+/// The format a log is written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    /// `--format jsonl`: the protocol's objects (REPLAY.md, "Log format").
+    Jsonl,
+    /// `--format cim`: the vendor's CimEvent stream, with or without `JMSCorrelationID`s.
+    Cim { correlation: bool },
 }
 
 /// What was written.
@@ -39,33 +53,52 @@ struct LogSink<'a, W: Write> {
     jitter: SplitMix,
     jitter_ms: u64,
     written: Written,
-    error: Option<std::io::Error>,
+    error: Option<String>,
+    /// Writing the vendor's format.
+    cim: Option<CimWriter>,
 }
 
 impl<W: Write> LogSink<'_, W> {
-    fn line(&mut self, conversation: u64, at_ms: u64, item: &Item) {
+    fn text(&mut self, text: &str) {
         if self.error.is_some() {
             return;
         }
-        let text = to_json_line(&ConversationName::Number(conversation), at_ms, item);
         if let Err(e) = writeln!(self.out, "{text}") {
-            self.error = Some(e);
+            self.error = Some(format!("writing the log: {e}"));
         }
     }
 
+    fn line(&mut self, conversation: u64, at_ms: u64, item: &Item) {
+        let text = to_json_line(&ConversationName::Number(conversation), at_ms, item);
+        self.text(&text);
+    }
+
+    /// Each event with the time it is logged at: its own, plus the jitter.
+    fn delayed<'e>(&mut self, published: &'e [EngineEvent]) -> Vec<(u64, &'e EngineEvent)> {
+        published
+            .iter()
+            .map(|e| {
+                let delay = if self.jitter_ms == 0 {
+                    0
+                } else {
+                    self.jitter.next() % (self.jitter_ms + 1)
+                };
+                (e.at_ms + delay, e)
+            })
+            .collect()
+    }
+
     fn events(&mut self, published: &[EngineEvent]) {
-        for e in published {
-            let delay = if self.jitter_ms == 0 {
-                0
-            } else {
-                self.jitter.next() % (self.jitter_ms + 1)
-            };
-            self.line(
-                e.conversation,
-                e.at_ms + delay,
-                &Item::Observed(e.event.clone()),
-            );
-            self.written.events += 1;
+        let delayed = self.delayed(published);
+        self.written.events += delayed.len() as u64;
+        if let Some(cim) = self.cim.as_mut() {
+            for line in cim.expired(&delayed) {
+                self.text(&line);
+            }
+            return;
+        }
+        for (at_ms, e) in delayed {
+            self.line(e.conversation, at_ms, &Item::Observed(e.event.clone()));
         }
     }
 }
@@ -79,8 +112,21 @@ impl<W: Write> Sink for LogSink<'_, W> {
         input: Input,
         published: &[EngineEvent],
     ) {
-        self.line(conversation, at_ms, &Item::Stimulus(input));
         self.written.stimuli += 1;
+        if self.cim.is_some() {
+            let delayed = self.delayed(published);
+            self.written.events += delayed.len() as u64;
+            let cim = self.cim.as_mut().expect("checked");
+            match cim.stimulus(conversation, at_ms, &input, &delayed) {
+                Ok(lines) => lines.iter().for_each(|l| self.text(l)),
+                Err(e) => {
+                    self.error
+                        .get_or_insert(format!("conversation {conversation}: {e}"));
+                }
+            }
+            return;
+        }
+        self.line(conversation, at_ms, &Item::Stimulus(input));
         self.events(published);
     }
 
@@ -117,13 +163,17 @@ pub fn write_log(opts: &SimulateOptions, out: &mut impl Write) -> Result<Written
         jitter_ms: opts.jitter_ms,
         written: Written::default(),
         error: None,
+        cim: match opts.format {
+            LogFormat::Jsonl => None,
+            LogFormat::Cim { correlation } => Some(CimWriter::new(opts.rules, correlation)),
+        },
     };
     while generator.now_ms() < opts.duration_ms {
         generator
             .step(&mut sink)
             .map_err(|bug| format!("the workload generator: {bug}"))?;
         if let Some(e) = sink.error.take() {
-            return Err(format!("writing the log: {e}"));
+            return Err(e);
         }
     }
     Ok(sink.written)
