@@ -510,6 +510,19 @@ struct Replay<T: TimerQueue<TimerRef>> {
 /// Replays `entries` into `engine` until `inputs` inputs are applied or the slice ends.
 /// Returns (entries consumed, inputs applied, events published, rejections).
 #[inline(never)]
+/// `CXSPEC_BENCH_LOOKAHEAD=k`: the replay tells the engine, through `Engine::prefetch`, which
+/// conversation the input `k` places ahead will step, as a caller reading a batch of inputs
+/// can; 0 (the default) gives no hint.
+fn lookahead() -> usize {
+    static LOOKAHEAD: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *LOOKAHEAD.get_or_init(|| {
+        std::env::var("CXSPEC_BENCH_LOOKAHEAD")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    })
+}
+
 fn replay_into<T: TimerQueue<TimerRef>>(
     engine: &mut Engine<T>,
     entries: &[Entry],
@@ -518,11 +531,19 @@ fn replay_into<T: TimerQueue<TimerRef>>(
 ) -> (usize, u64, u64, u64) {
     let (mut applied, mut published, mut rejected) = (0, 0, 0);
     let mut consumed = 0;
-    for entry in entries {
+    let lookahead = lookahead();
+    for (at, entry) in entries.iter().enumerate() {
         if applied == inputs {
             break;
         }
         consumed += 1;
+        if let Some(&Entry::Apply {
+            handle: Some(ahead),
+            ..
+        }) = entries.get(at + lookahead).filter(|_| lookahead > 0)
+        {
+            engine.prefetch(ahead);
+        }
         let result = match *entry {
             Entry::Apply {
                 conversation,
