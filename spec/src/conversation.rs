@@ -10,9 +10,9 @@
 
 use crate::config::{deadline_after, Config};
 use crate::event::{Published, Reject, TaskView};
+use crate::inline::Inline;
 use crate::readings::{Reading, Rules};
 use crate::rules::Rule;
-use crate::inline::Inline;
 use crate::types::*;
 use crate::Outcome;
 use serde::{Deserialize, Serialize};

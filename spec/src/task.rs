@@ -11,9 +11,9 @@
 use crate::config::{deadline_after, Config};
 use crate::conversation::{Bus, Conversation};
 use crate::event::{Published, Reject, TaskView, TimerKey};
+use crate::inline::{inline, Inline};
 use crate::readings::{Reading, Rules};
 use crate::rules::{Deviation, Rule};
-use crate::inline::{inline, Inline};
 use crate::types::*;
 use crate::Outcome;
 use serde::{Deserialize, Serialize};
