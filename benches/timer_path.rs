@@ -32,7 +32,9 @@
 //! engines while the generator produces it); then the measured part, in chunks of 1024 inputs
 //! timed by thread CPU time (`CXSPEC_BENCH_CLOCK=wall` for wall time). Outside the timed chunks
 //! every chunk is checked: no rejection, and the same number of published events as the
-//! oracle. The wheel and the reference replay the same log. Setup dominates the run time: about
+//! oracle. The wheel and the reference replay the same log. With `CXSPEC_BENCH_LOOKAHEAD=k`
+//! the replay also calls `Engine::prefetch` for the conversation `k` inputs ahead, as a caller
+//! reading a batch can (default 0: no hint). Setup dominates the run time: about
 //! 25 inputs per live conversation are generated and replayed twice before anything is timed
 //! (a few minutes at 1M on 2 cores; peak RSS about 4 GB).
 //!
