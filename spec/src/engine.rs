@@ -24,7 +24,7 @@
 //! not from an adversary. Each slot keeps the conversation's armed timers inline (up to
 //! [`INLINE_TIMERS`], the common case; beyond that on the heap), and the conversation's own
 //! short lists are inline in its `System` (`crate::inline`), so a step reads one slot of
-//! about ten adjacent cache lines and, in the common case, nothing behind a pointer. A step
+//! 552 bytes (nine or ten cache lines) and, in the common case, nothing behind a pointer. A step
 //! requests all of the slot's lines at once before it reads any; [`Engine::prefetch`] lets a
 //! caller that knows its next inputs do that earlier still. A slot freed by a closed
 //! conversation is reused, with a new generation, so an old handle is refused, never misread.
