@@ -2,7 +2,9 @@
 //!
 //! Side by side, at 1k, 100k and 1M live timers (10M with `CXSPEC_BENCH_10M=1`):
 //! - `arm`: arm one timer into a queue holding N (random deadline 1 min..1 h ahead);
-//! - `cancel`: cancel a random live timer;
+//! - `cancel`: cancel a random live timer; `cancel_hinted` (ours only): the same, with the
+//!   queue told each victim 8 cancels ahead (`TimerQueue::prefetch`), as the engine tells it
+//!   the timers a step may stop;
 //! - `reset`: move a random live timer to a later deadline;
 //! - `expiry`: drain N timers spread over one hour, advancing ~16 firings at a time; the time
 //!   reported is per fired timer;
@@ -94,6 +96,8 @@ const HOUR_MS: u64 = 3_600_000;
 /// Where the empty-advance and burst populations are parked: far enough that a benchmark's
 /// 1 ms steps never reach them, near enough for DelayQueue (which caps delays at 2^36 ms).
 const FAR_MS: u64 = 1 << 34;
+/// `cancel_hinted`: how many cancels ahead the queue is told its next victim.
+const CANCEL_HINT_AHEAD: usize = 8;
 
 trait Queue: Sized {
     type Handle: Copy;
@@ -110,6 +114,10 @@ trait Queue: Sized {
     /// Advances to `now_ms`, returning how many timers fired.
     fn advance(&mut self, now_ms: u64) -> usize;
     fn now_ms(&self) -> u64;
+    /// Whether the queue takes a hint that a handle is about to be cancelled
+    /// (`TimerQueue::prefetch`); only those run `cancel_hinted`.
+    const HINTS: bool = false;
+    fn prefetch(&self, _handle: Self::Handle) {}
 }
 
 /// Ours. The fired buffer is reused, as an engine would.
@@ -134,6 +142,11 @@ impl Queue for Wheel {
     #[inline]
     fn cancel(&mut self, handle: TimerId) -> bool {
         self.wheel.cancel(handle).is_some()
+    }
+    const HINTS: bool = true;
+    #[inline]
+    fn prefetch(&self, handle: TimerId) {
+        self.wheel.prefetch(handle);
     }
     #[inline]
     fn reset(&mut self, handle: TimerId, deadline_ms: u64) -> TimerId {
@@ -572,7 +585,9 @@ impl<Q: Queue> Population<Q> {
     }
 
     /// Times cancelling `iters` random live timers; re-arms as many (untimed) after each chunk.
-    fn cancel(&mut self, iters: u64) -> Duration {
+    /// With `hint_ahead > 0` the queue is told each victim that many cancels before its turn
+    /// (`TimerQueue::prefetch`), as a caller that knows its next inputs can.
+    fn cancel(&mut self, iters: u64, hint_ahead: usize) -> Duration {
         let mut total = Duration::ZERO;
         let mut left = iters as usize;
         let mut victims = Vec::with_capacity(CHUNK);
@@ -586,8 +601,17 @@ impl<Q: Queue> Population<Q> {
             }
             total += self.queue.enter(|q| {
                 let t = Stopwatch::start();
-                for &h in &victims {
-                    black_box(q.cancel(h));
+                if hint_ahead == 0 {
+                    for &h in &victims {
+                        black_box(q.cancel(h));
+                    }
+                } else {
+                    for (at, &h) in victims.iter().enumerate() {
+                        if let Some(&ahead) = victims.get(at + hint_ahead) {
+                            q.prefetch(ahead);
+                        }
+                        black_box(q.cancel(h));
+                    }
                 }
                 t.elapsed()
             });
@@ -742,8 +766,19 @@ fn bench_queue<Q: Queue>(c: &mut Criterion) {
         });
         group.bench_function(BenchmarkId::new("cancel", Q::NAME), |b| {
             fresh(&mut population, MINUTE_MS, HOUR_MS);
-            b.iter_custom(|iters| population.as_mut().unwrap().cancel(iters))
+            b.iter_custom(|iters| population.as_mut().unwrap().cancel(iters, 0))
         });
+        if Q::HINTS {
+            group.bench_function(BenchmarkId::new("cancel_hinted", Q::NAME), |b| {
+                fresh(&mut population, MINUTE_MS, HOUR_MS);
+                b.iter_custom(|iters| {
+                    population
+                        .as_mut()
+                        .unwrap()
+                        .cancel(iters, CANCEL_HINT_AHEAD)
+                })
+            });
+        }
         group.bench_function(BenchmarkId::new("reset", Q::NAME), |b| {
             fresh(&mut population, MINUTE_MS, HOUR_MS);
             b.iter_custom(|iters| population.as_mut().unwrap().reset(iters))

@@ -32,7 +32,9 @@
 //! engines while the generator produces it); then the measured part, in chunks of 1024 inputs
 //! timed by thread CPU time (`CXSPEC_BENCH_CLOCK=wall` for wall time). Outside the timed chunks
 //! every chunk is checked: no rejection, and the same number of published events as the
-//! oracle. The wheel and the reference replay the same log. Setup dominates the run time: about
+//! oracle. The wheel and the reference replay the same log. With `CXSPEC_BENCH_LOOKAHEAD=k`
+//! the replay also calls `Engine::prefetch` for the conversation `k` inputs ahead, as a caller
+//! reading a batch can (default 0: no hint). Setup dominates the run time: about
 //! 25 inputs per live conversation are generated and replayed twice before anything is timed
 //! (a few minutes at 1M on 2 cores; peak RSS about 4 GB).
 //!
@@ -510,6 +512,19 @@ struct Replay<T: TimerQueue<TimerRef>> {
 /// Replays `entries` into `engine` until `inputs` inputs are applied or the slice ends.
 /// Returns (entries consumed, inputs applied, events published, rejections).
 #[inline(never)]
+/// `CXSPEC_BENCH_LOOKAHEAD=k`: the replay tells the engine, through `Engine::prefetch`, which
+/// conversation the input `k` places ahead will step, as a caller reading a batch of inputs
+/// can; 0 (the default) gives no hint.
+fn lookahead() -> usize {
+    static LOOKAHEAD: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *LOOKAHEAD.get_or_init(|| {
+        std::env::var("CXSPEC_BENCH_LOOKAHEAD")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    })
+}
+
 fn replay_into<T: TimerQueue<TimerRef>>(
     engine: &mut Engine<T>,
     entries: &[Entry],
@@ -518,11 +533,19 @@ fn replay_into<T: TimerQueue<TimerRef>>(
 ) -> (usize, u64, u64, u64) {
     let (mut applied, mut published, mut rejected) = (0, 0, 0);
     let mut consumed = 0;
-    for entry in entries {
+    let lookahead = lookahead();
+    for (at, entry) in entries.iter().enumerate() {
         if applied == inputs {
             break;
         }
         consumed += 1;
+        if let Some(&Entry::Apply {
+            handle: Some(ahead),
+            ..
+        }) = entries.get(at + lookahead).filter(|_| lookahead > 0)
+        {
+            engine.prefetch(ahead);
+        }
         let result = match *entry {
             Entry::Apply {
                 conversation,

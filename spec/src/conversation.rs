@@ -10,6 +10,7 @@
 
 use crate::config::{deadline_after, Config};
 use crate::event::{Published, Reject, TaskView};
+use crate::inline::Inline;
 use crate::readings::{Reading, Rules};
 use crate::rules::Rule;
 use crate::types::*;
@@ -36,9 +37,9 @@ pub struct Participant {
 pub struct Conversation {
     pub state: ConversationState,
     /// Every session ever started, in start order; ended ones stay, closed (CONV-12).
-    pub sessions: Vec<Session>,
+    pub sessions: Inline<Session, 2>,
     /// Agent participants in join order.
-    pub agents: Vec<Participant>,
+    pub agents: Inline<Participant, 2>,
     pub ever_had_agent: bool,
     pub hold_deadline_ms: Option<u64>,
     pub last_message: Option<Sender>,
@@ -48,8 +49,8 @@ impl Default for Conversation {
     fn default() -> Self {
         Conversation {
             state: ConversationState::Created,
-            sessions: Vec::new(),
-            agents: Vec::new(),
+            sessions: Inline::new(),
+            agents: Inline::new(),
             ever_had_agent: false,
             hold_deadline_ms: None,
             last_message: None,

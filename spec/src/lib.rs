@@ -19,6 +19,7 @@ pub mod config;
 pub mod conversation;
 pub mod engine;
 pub mod event;
+pub mod inline;
 pub mod invariants;
 pub mod limits;
 pub mod monitors;

@@ -13,6 +13,7 @@
 use crate::config::{deadline_after, Config};
 use crate::conversation::{Bus, Conversation};
 use crate::event::{Published, TimerKey};
+use crate::inline::Inline;
 use crate::readings::{Reading, Rules};
 use crate::rules::{Deviation, Rule};
 use crate::types::*;
@@ -68,7 +69,7 @@ impl SlaTimer {
 pub struct SlaTimers {
     pub agent: Option<SlaTimer>,
     /// At most one per session, ordered by session ID (SLA-27).
-    pub customer: Vec<(SessionId, SlaTimer)>,
+    pub customer: Inline<(SessionId, SlaTimer), 2>,
 }
 
 /// What a timer firing did: a threshold crossed, or the SLA expired.

@@ -11,6 +11,7 @@
 use crate::config::{deadline_after, Config};
 use crate::conversation::{Bus, Conversation};
 use crate::event::{Published, Reject, TaskView, TimerKey};
+use crate::inline::{inline, Inline};
 use crate::readings::{Reading, Rules};
 use crate::rules::{Deviation, Rule};
 use crate::types::*;
@@ -29,7 +30,7 @@ pub struct Task {
     pub agent: Option<AgentId>,
     pub state: TaskState,
     /// The first media is the task's own; more come from PULL (TASK-09).
-    pub medias: Vec<Media>,
+    pub medias: Inline<Media, 1>,
     pub direction: Direction,
     pub mode: TaskMode,
     pub reason: Option<ReasonCode>,
@@ -99,7 +100,7 @@ pub struct Request {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct TaskBook {
     /// Every task of the conversation in creation order; CLOSED ones stay, unchanged.
-    pub tasks: Vec<Task>,
+    pub tasks: Inline<Task, 2>,
     pub request: Option<Request>,
     pub next_task: u32,
 }
@@ -232,7 +233,7 @@ impl TaskBook {
             id,
             agent,
             state: TaskState::Active,
-            medias: vec![Media {
+            medias: inline![Media {
                 session,
                 state: media,
             }],

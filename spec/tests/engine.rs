@@ -226,6 +226,8 @@ fn drive_by_handle<T: cxspec_timer::TimerQueue<cxspec_spec::engine::TimerRef>>(
         let mut out = Vec::new();
         let mut result = Err(EngineError::UnknownConversation(conv));
         if let Some(&handle) = handles.get(&conv) {
+            // A hint only (it may name a closed conversation): the output must not change.
+            engine.prefetch(handle);
             result = engine.apply_at(handle, input, now, &mut out);
         }
         if let Err(EngineError::StaleHandle(_)) | Err(EngineError::UnknownConversation(_)) = result

@@ -886,7 +886,7 @@ fn bot_answer_restarts_the_customer_sla_and_accept_brings_the_agent_in() {
         ],
     );
     assert_eq!(
-        s.conversation.agents,
+        s.conversation.agents.to_vec(),
         vec![conversation::Participant {
             agent: A1,
             role: Role::Primary

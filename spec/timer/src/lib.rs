@@ -130,4 +130,10 @@ pub trait TimerQueue<P> {
     fn next_deadline(&self) -> Option<u64>;
     /// The logical time of the last successful `advance` (or the start time).
     fn now_ms(&self) -> u64;
+    /// A hint that `id` is about to be cancelled or reset: an implementation may start
+    /// loading what that will read. Changes nothing; the default does nothing.
+    #[inline]
+    fn prefetch(&self, id: TimerId) {
+        let _ = id;
+    }
 }
