@@ -41,7 +41,7 @@ fn edges_within(model: &CxModel, steps: usize) -> (BTreeSet<bfs::AbstractEdge>, 
             actions.clear();
             model.actions(state, &mut actions);
             for input in actions.drain(..) {
-                let after = model.next_state(state, input.clone()).expect("accepted");
+                let after = model.next_state(state, input).expect("accepted");
                 edges.insert(bfs::AbstractEdge::of(state, &input, &after));
                 if seen.insert(after.clone()) {
                     next.push(after);
