@@ -47,7 +47,18 @@ enum Op {
     },
 }
 
-const SHARED: [u64; 6] = [0, 64, 4_096, 4_100, 262_144, 1 << 36];
+/// Level boundaries of a 64-bucket and of a 4096-bucket wheel, and a few beside them.
+const SHARED: [u64; 9] = [
+    0,
+    64,
+    4_095,
+    4_096,
+    4_100,
+    262_144,
+    1 << 24,
+    (1 << 24) + 1,
+    1 << 36,
+];
 const EXTREME: [u64; 6] = [
     u64::MAX / 2 - 1,
     u64::MAX / 2,

@@ -15,12 +15,16 @@
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 
-use super::slab::Slab;
+use super::slab::{self, Slab};
 
-pub(super) const LEVEL_BITS: u32 = 6;
+pub(super) const LEVEL_BITS: u32 = 12;
 pub(super) const SLOTS_PER_LEVEL: usize = 1 << LEVEL_BITS;
-/// ceil(64 / 6): enough levels that every `u64` deadline has a bucket.
-pub(super) const LEVELS: usize = 11;
+/// ceil(64 / LEVEL_BITS): enough levels that every `u64` deadline has a bucket.
+pub(super) const LEVELS: usize = 64_usize.div_ceil(LEVEL_BITS as usize);
+/// 64-bit words of occupancy bitmap per level.
+const WORDS: usize = SLOTS_PER_LEVEL.div_ceil(64);
+// A digit fits in a `u16` (`drain_level0`) and the words of a level in one summary word.
+const _: () = assert!(SLOTS_PER_LEVEL <= 1 << 16 && WORDS <= 64);
 pub(super) const OVERDUE: usize = LEVELS * SLOTS_PER_LEVEL;
 pub(super) const BUCKETS: usize = OVERDUE + 1;
 pub(super) const NIL: u32 = u32::MAX;
@@ -76,7 +80,7 @@ pub(super) struct Entry {
 
 struct Block {
     entries: [Entry; BLOCK],
-    /// Next block of the same bucket, or of the free pool.
+    /// Next block of the same bucket (meaningless in its last block and in a vacant one).
     next: u32,
 }
 
@@ -149,11 +153,16 @@ struct Bucket {
 /// Every bucket, the block pool they share, and the occupancy bitmaps.
 pub(super) struct Buckets {
     blocks: Vec<Block>,
-    free_block: u32,
+    /// Vacant blocks, reused last-in first-out.
+    free_blocks: Vec<u32>,
+    /// Reused by `drain_level0`.
+    digits: Vec<u16>,
     headers: Box<[Bucket]>,
-    /// Bit `s` of `occupied[L]` is set iff bucket `(L, s)` has live timers.
-    occupied: [u64; LEVELS],
-    /// Bit `L` is set iff `occupied[L] != 0`.
+    /// Bit `s % 64` of `occupied[L][s / 64]` is set iff bucket `(L, s)` has live timers.
+    occupied: [[u64; WORDS]; LEVELS],
+    /// Bit `w` of `words[L]` is set iff `occupied[L][w] != 0`.
+    words: [u64; LEVELS],
+    /// Bit `L` is set iff `words[L] != 0`.
     levels: u16,
 }
 
@@ -173,9 +182,11 @@ impl Buckets {
         Self {
             // Plus a few for the part-filled last blocks of the buckets in use.
             blocks: Vec::with_capacity(blocks + blocks.min(BLOCK_SPARE)),
-            free_block: NIL,
+            free_blocks: Vec::new(),
+            digits: Vec::new(),
             headers,
-            occupied: [0; LEVELS],
+            occupied: [[0; WORDS]; LEVELS],
+            words: [0; LEVELS],
             levels: 0,
         }
     }
@@ -204,15 +215,18 @@ impl Buckets {
         if self.levels == 0 {
             return None;
         }
-        let level = self.levels.trailing_zeros();
-        Some((level, self.occupied[level as usize].trailing_zeros()))
+        let level = self.levels.trailing_zeros() as usize;
+        let word = self.words[level].trailing_zeros() as usize;
+        let bit = self.occupied[level][word].trailing_zeros() as usize;
+        Some((level as u32, (word * 64 + bit) as u32))
     }
 
     #[inline]
     fn set_occupied(&mut self, bucket: usize) {
         if bucket != OVERDUE {
-            let level = bucket / SLOTS_PER_LEVEL;
-            self.occupied[level] |= 1 << (bucket % SLOTS_PER_LEVEL);
+            let (level, digit) = (bucket / SLOTS_PER_LEVEL, bucket % SLOTS_PER_LEVEL);
+            self.occupied[level][digit / 64] |= 1 << (digit % 64);
+            self.words[level] |= 1 << (digit / 64);
             self.levels |= 1 << level;
         }
     }
@@ -220,19 +234,23 @@ impl Buckets {
     #[inline]
     fn clear_occupied(&mut self, bucket: usize) {
         if bucket != OVERDUE {
-            let level = bucket / SLOTS_PER_LEVEL;
-            self.occupied[level] &= !(1 << (bucket % SLOTS_PER_LEVEL));
-            if self.occupied[level] == 0 {
-                self.levels &= !(1 << level);
+            let (level, digit) = (bucket / SLOTS_PER_LEVEL, bucket % SLOTS_PER_LEVEL);
+            let word = &mut self.occupied[level][digit / 64];
+            *word &= !(1 << (digit % 64));
+            if *word == 0 {
+                self.words[level] &= !(1 << (digit / 64));
+                if self.words[level] == 0 {
+                    self.levels &= !(1 << level);
+                }
             }
         }
     }
 
     fn alloc_block(&mut self) -> u32 {
-        if self.free_block != NIL {
-            let block = self.free_block;
-            self.free_block = self.blocks[block as usize].next;
-            self.blocks[block as usize].next = NIL;
+        // A stack, not a list threaded through the blocks: popping a threaded list reads the
+        // popped block's link, a cache miss that the next pop waits on, and a cascade into
+        // many sparse buckets (level 0 has 4096) pops one block per entry.
+        if let Some(block) = self.free_blocks.pop() {
             return block;
         }
         let block = u32::try_from(self.blocks.len())
@@ -252,12 +270,53 @@ impl Buckets {
         block
     }
 
-    /// Returns a detached chain's blocks to the pool.
+    /// Returns a detached chain's blocks to the pool. (A chain is freed right after it was
+    /// walked, or holds one block, so following its links here reads cached lines.)
     pub(super) fn free_chain(&mut self, chain: Chain) {
-        if chain.first != NIL {
-            self.blocks[chain.last as usize].next = self.free_block;
-            self.free_block = chain.first;
+        let mut walk = chain.walk();
+        while let Some((block, _)) = walk.next(self) {
+            self.free_blocks.push(block);
         }
+    }
+
+    /// Detaches every level-0 bucket up to `last_digit` (inclusive) and appends their entries
+    /// to `out` in time order: by digit (each level-0 bucket is one millisecond), then in
+    /// entry (arm/reset) order. The first line of upcoming buckets' blocks is prefetched, so
+    /// sparse buckets, holding one or two entries each, do not each wait for their block.
+    pub(super) fn drain_level0(&mut self, last_digit: usize, out: &mut Vec<Entry>) {
+        const AHEAD: usize = 8;
+        let mut digits = std::mem::take(&mut self.digits);
+        digits.clear();
+        for (w, &word) in self.occupied[0].iter().enumerate() {
+            if w * 64 > last_digit {
+                break;
+            }
+            let mut bits = word;
+            while bits != 0 {
+                let digit = w * 64 + bits.trailing_zeros() as usize;
+                if digit > last_digit {
+                    break;
+                }
+                digits.push(digit as u16);
+                bits &= bits - 1;
+            }
+        }
+        for (at, &digit) in digits.iter().enumerate() {
+            if let Some(&ahead) = digits.get(at + AHEAD) {
+                let first = self.headers[usize::from(ahead)].chain.first;
+                slab::prefetch(&self.blocks[first as usize].entries[0]);
+            }
+            let chain = self.take(usize::from(digit));
+            let mut walk = chain.walk();
+            while let Some((block, used)) = walk.next(self) {
+                // Most level-0 buckets hold an entry or two: a loop, not a `memcpy` call.
+                for &entry in self.entries(block, used) {
+                    out.push(entry);
+                }
+            }
+            self.free_chain(chain);
+        }
+        self.digits = digits;
     }
 
     /// Appends the entry of a live timer with `deadline_ms` to `bucket`.
@@ -444,18 +503,24 @@ mod tests {
     #[test]
     fn the_level_is_the_highest_bit_in_which_deadline_and_now_differ() {
         let now = 0;
+        let n = SLOTS_PER_LEVEL as u64; // the first deadline of level 1 when now is 0
         assert_eq!(bucket_for(now, 1), 1);
-        assert_eq!(bucket_for(now, 63), 63);
-        assert_eq!(bucket_for(now, 64), SLOTS_PER_LEVEL + 1);
-        assert_eq!(bucket_for(now, 4_095), 2 * SLOTS_PER_LEVEL - 1);
-        assert_eq!(bucket_for(now, 4_096), 2 * SLOTS_PER_LEVEL + 1);
-        // Level 10 has only bits 60..63: digits 0..15.
-        assert_eq!(bucket_for(now, 1 << 60), 10 * SLOTS_PER_LEVEL + 1);
-        assert_eq!(bucket_for(now, u64::MAX), 10 * SLOTS_PER_LEVEL + 15);
-        // Relative to now: 100 and 127 share now's bits above bit 5, so both are level 0.
-        assert_eq!(bucket_for(100, 127), 63);
-        // 127 -> 128 crosses a level-1 boundary: level 1, digit 2.
-        assert_eq!(bucket_for(127, 128), SLOTS_PER_LEVEL + 2);
+        assert_eq!(bucket_for(now, n - 1), SLOTS_PER_LEVEL - 1);
+        assert_eq!(bucket_for(now, n), SLOTS_PER_LEVEL + 1);
+        assert_eq!(bucket_for(now, n * n - 1), 2 * SLOTS_PER_LEVEL - 1);
+        assert_eq!(bucket_for(now, n * n), 2 * SLOTS_PER_LEVEL + 1);
+        // The top level has only the bits above (LEVELS - 1) * LEVEL_BITS.
+        let top_shift = (LEVELS as u32 - 1) * LEVEL_BITS;
+        let top = (LEVELS - 1) * SLOTS_PER_LEVEL;
+        assert_eq!(bucket_for(now, 1 << top_shift), top + 1);
+        assert_eq!(
+            bucket_for(now, u64::MAX),
+            top + (u64::MAX >> top_shift) as usize
+        );
+        // Relative to now: n + 5 and 2n - 1 share now's digits above level 0.
+        assert_eq!(bucket_for(n + 5, 2 * n - 1), SLOTS_PER_LEVEL - 1);
+        // 2n - 1 -> 2n crosses a level-1 boundary: level 1, digit 2.
+        assert_eq!(bucket_for(2 * n - 1, 2 * n), SLOTS_PER_LEVEL + 2);
     }
 
     #[test]
@@ -520,7 +585,7 @@ mod tests {
                 let lower_end = u128::from(bucket_start(now, level, top_digit)) + width(level);
                 let higher_shift = (level + 1) * LEVEL_BITS;
                 let now_digit = (now >> higher_shift) as u32 & top_digit;
-                // The next higher bucket, if that level has one (level 10 has 16 digits).
+                // The next higher bucket, if that level has one (the top level has fewer digits).
                 let next = ((u128::from(now) >> higher_shift) + 1) << higher_shift;
                 if now_digit == top_digit || next > u128::from(u64::MAX) {
                     continue;
@@ -534,8 +599,13 @@ mod tests {
 
     #[test]
     fn bucket_start_of_the_top_level_ignores_now() {
-        assert_eq!(bucket_start(u64::MAX, 10, 0), 0);
-        assert_eq!(bucket_start(12_345, 10, 15), 15 << 60);
-        assert_eq!(bucket_start(0x1234_5678, 1, 3), 0x1234_5000 | 3 << 6);
+        let top = LEVELS as u32 - 1;
+        let top_shift = top * LEVEL_BITS;
+        assert_eq!(bucket_start(u64::MAX, top, 0), 0);
+        assert_eq!(bucket_start(12_345, top, 15), 15 << top_shift);
+        // Below the top, the digits above the bucket's level come from now.
+        let n = SLOTS_PER_LEVEL as u64;
+        let now = 7 * n * n + 5 * n + 9;
+        assert_eq!(bucket_start(now, 1, 3), 7 * n * n + 3 * n);
     }
 }

@@ -88,6 +88,8 @@ pub struct TimingWheel<P> {
     buckets: Buckets,
     /// Reused by `advance` to order what fires: (deadline, position, slot).
     scratch: Vec<(u64, u32, u32)>,
+    /// Reused by `fire_level0`: the entries of the level-0 buckets being fired.
+    gathered: Vec<Entry>,
 }
 
 impl<P> TimingWheel<P> {
@@ -104,6 +106,7 @@ impl<P> TimingWheel<P> {
             slab: Slab::with_capacity(capacity),
             buckets: Buckets::with_capacity(capacity),
             scratch: Vec::new(),
+            gathered: Vec::new(),
         }
     }
 
@@ -172,6 +175,34 @@ impl<P> TimingWheel<P> {
         self.scratch = scratch;
     }
 
+    /// Fires every level-0 bucket due by `until_ms`, in one pass. Level 0 holds the buckets
+    /// of the current level-1 range, which all start before any higher-level bucket, and a
+    /// level-0 bucket holds one deadline in arm/reset order: so the buckets' entries, gathered
+    /// in digit order, are exactly the next timers to fire, in firing order. Gathering first
+    /// lets the slot reads run ahead across buckets, which a bucket-by-bucket walk cannot do
+    /// when buckets hold an entry or two each.
+    fn fire_level0(&mut self, until_ms: u64, fired: &mut Vec<Expired<P>>) {
+        let range = SLOTS_PER_LEVEL as u64;
+        let last_digit = if until_ms / range == self.now_ms / range {
+            (until_ms % range) as usize
+        } else {
+            SLOTS_PER_LEVEL - 1
+        };
+        let mut gathered = std::mem::take(&mut self.gathered);
+        gathered.clear();
+        self.buckets.drain_level0(last_digit, &mut gathered);
+        for (at, &entry) in gathered.iter().enumerate() {
+            if let Some(ahead) = gathered.get(at + PREFETCH_AHEAD) {
+                self.slab.prefetch(ahead.slot);
+            }
+            if let Some(deadline_ms) = self.slab.current(entry) {
+                debug_assert!(deadline_ms <= until_ms);
+                self.fire(entry.slot, fired);
+            }
+        }
+        self.gathered = gathered;
+    }
+
     /// Processes bucket (`level`, `digit`), which starts at `start_ms` (now `now_ms`), for an
     /// advance to `until_ms`: fires what is due and cascades the rest into lower levels.
     ///
@@ -188,6 +219,7 @@ impl<P> TimingWheel<P> {
         until_ms: u64,
         fired: &mut Vec<Expired<P>>,
     ) {
+        debug_assert!(level >= 1, "level 0 fires through fire_level0");
         let chain = self
             .buckets
             .take(level as usize * SLOTS_PER_LEVEL + digit as usize);
@@ -204,11 +236,7 @@ impl<P> TimingWheel<P> {
                 let Some(deadline_ms) = self.slab.current(entry) else {
                     continue;
                 };
-                if level == 0 {
-                    // A level-0 bucket holds exactly `start_ms`, in arm/reset order.
-                    debug_assert_eq!(deadline_ms, start_ms);
-                    self.fire(entry.slot, fired);
-                } else if deadline_ms <= until_ms {
+                if deadline_ms <= until_ms {
                     due.push((deadline_ms, due.len() as u32, entry.slot));
                 } else {
                     let bucket = bucket_for(self.now_ms, deadline_ms);
@@ -304,7 +332,11 @@ impl<P> TimerQueue<P> for TimingWheel<P> {
                 break;
             }
             self.now_ms = start_ms;
-            self.process(level, digit, start_ms, now_ms, fired);
+            if level == 0 {
+                self.fire_level0(now_ms, fired);
+            } else {
+                self.process(level, digit, start_ms, now_ms, fired);
+            }
         }
         self.now_ms = now_ms;
         Ok(())
@@ -377,8 +409,8 @@ mod tests {
         let mut wheel = TimingWheel::new(0);
         let keep = wheel.arm(5_000, 0u32);
         // Companions keep the 1_000 and 2_000 buckets alive, so stale entries stay there.
-        let c1 = wheel.arm(1_001, 2u32);
-        let c2 = wheel.arm(2_001, 3u32);
+        let c1 = wheel.arm(1_000, 2u32);
+        let c2 = wheel.arm(2_000, 3u32);
         let id = wheel.arm(1_000, 1u32); // stamp 1
         wheel.reset(id, 2_000).unwrap(); // stamp 3; the entry at 1_000 (stamp 1) is stale
         wheel.reset(id, 3_000).unwrap(); // stamp 5; the entry at 2_000 (stamp 3) is stale
@@ -395,7 +427,7 @@ mod tests {
         wheel.advance(3_999, &mut fired).unwrap();
         wheel.advance(5_000, &mut fired).unwrap();
         let got: Vec<_> = fired.iter().map(|e| (e.id, e.deadline_ms)).collect();
-        assert_eq!(got, [(c1, 1_001), (c2, 2_001), (id, 4_000), (keep, 5_000)]);
+        assert_eq!(got, [(c1, 1_000), (c2, 2_000), (id, 4_000), (keep, 5_000)]);
     }
 
     #[test]
@@ -417,14 +449,17 @@ mod tests {
     fn a_cascade_keeps_arm_order_among_equal_deadlines() {
         // 100 timers at one deadline in a level-2 bucket, interleaved with others: after the
         // cascades through levels 1 and 0 they fire in the order they were armed.
+        let n = SLOTS_PER_LEVEL as u64;
+        let due = 2 * n * n + 5;
+        assert_eq!(bucket_for(0, due) / SLOTS_PER_LEVEL, 2);
         let mut wheel = TimingWheel::new(0);
         let mut expected = Vec::new();
         for i in 0..100u32 {
-            expected.push(wheel.arm(10_000, i));
-            wheel.arm(10_001 + u64::from(i), 1_000 + i);
+            expected.push(wheel.arm(due, i));
+            wheel.arm(due + 1 + u64::from(i), 1_000 + i);
         }
         let mut fired = Vec::new();
-        wheel.advance(10_000, &mut fired).unwrap();
+        wheel.advance(due, &mut fired).unwrap();
         let got: Vec<_> = fired.iter().map(|e| e.id).collect();
         assert_eq!(got, expected);
     }
