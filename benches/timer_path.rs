@@ -525,6 +525,11 @@ fn lookahead() -> usize {
     })
 }
 
+fn two_stage() -> bool {
+    static TWO: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *TWO.get_or_init(|| std::env::var_os("CXSPEC_BENCH_TWO_STAGE").is_some())
+}
+
 fn replay_into<T: TimerQueue<TimerRef>>(
     engine: &mut Engine<T>,
     entries: &[Entry],
@@ -545,6 +550,13 @@ fn replay_into<T: TimerQueue<TimerRef>>(
         }) = entries.get(at + lookahead).filter(|_| lookahead > 0)
         {
             engine.prefetch(ahead);
+        }
+        if let Some(&Entry::Apply {
+            handle: Some(ahead),
+            ..
+        }) = entries.get(at + lookahead / 2).filter(|_| lookahead > 1 && two_stage())
+        {
+            engine.prefetch_timers(ahead);
         }
         let result = match *entry {
             Entry::Apply {
