@@ -125,6 +125,34 @@ pub struct Handle {
     generation: u32,
 }
 
+/// One item of [`Engine::apply_batch`]: what one call of [`Engine::apply_at`],
+/// [`Engine::apply_into`] or [`Engine::advance_into`] takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BatchItem {
+    /// An input for a conversation the caller holds a handle to.
+    At {
+        handle: Handle,
+        input: Input,
+        at_ms: u64,
+    },
+    /// An input for a conversation by ID: the SESSION_STARTED that opens it, or a caller
+    /// that keeps no handles.
+    Id {
+        conversation: ConversationId,
+        input: Input,
+        at_ms: u64,
+    },
+    /// Time passes: fire what is due by `at_ms`.
+    Advance { at_ms: u64 },
+}
+
+/// How far ahead [`Engine::apply_batch`] requests a conversation's slot, and then (once it
+/// is in) the queue entries of its timers. A step takes a few hundred nanoseconds and a miss
+/// to memory about as long, so a slot requested 8 items ahead has arrived when the timer
+/// hint, 4 items ahead, reads it; and those entries have arrived when the step needs them.
+const SLOT_LEAD: usize = 8;
+const TIMER_LEAD: usize = 4;
+
 /// Armed timers kept inline in a conversation's slot; more spill to the heap. Four covers
 /// the usual conversation (its agent SLA, a customer SLA, and a RONA or request TTL).
 pub const INLINE_TIMERS: usize = 4;
@@ -269,6 +297,8 @@ pub struct Engine<T: TimerQueue<TimerRef> = TimingWheel<TimerRef>> {
     timers: T,
     now_ms: u64,
     fired: Vec<Expired<TimerRef>>,
+    /// Reused by `apply_batch` for each item's events.
+    batch_out: Vec<EngineEvent>,
     /// Debug builds: the conversation's timers as its state lists them, for `check_armed`.
     #[cfg_attr(not(debug_assertions), allow(dead_code))]
     wanted: Vec<(TimerKey, u64)>,
@@ -300,6 +330,7 @@ impl<T: TimerQueue<TimerRef>> Engine<T> {
             now_ms: timers.now_ms(),
             timers,
             fired: Vec::new(),
+            batch_out: Vec::new(),
             wanted: Vec::new(),
             outcome: Outcome::default(),
         }
@@ -436,6 +467,50 @@ impl<T: TimerQueue<TimerRef>> Engine<T> {
                 self.timers.prefetch(timer);
             }
         }
+    }
+
+    /// Applies `items` in order, exactly as calling [`Engine::apply_at`],
+    /// [`Engine::apply_into`] and [`Engine::advance_into`] one by one would, and calls `each`
+    /// after every item with its position, the events it published and its result. An error
+    /// does not stop the batch; as with the single calls, the expiries an item fired before
+    /// its error are published all the same (they are in the events).
+    ///
+    /// What the batch adds is speed: knowing the items to come, the engine requests the slot
+    /// of the conversation 8 items ahead and, once that is in, the queue entries of its armed
+    /// timers 4 items ahead, so a step finds its state in the cache instead of waiting on
+    /// memory twice. (Only `At` items get these hints: an `Id` item's slot is known only
+    /// after a probe of the ID table.)
+    pub fn apply_batch(
+        &mut self,
+        items: &[BatchItem],
+        mut each: impl FnMut(usize, &[EngineEvent], Result<(), EngineError>),
+    ) {
+        let mut out = std::mem::take(&mut self.batch_out);
+        for (at, item) in items.iter().enumerate() {
+            if let Some(BatchItem::At { handle, .. }) = items.get(at + SLOT_LEAD) {
+                self.prefetch(*handle);
+            }
+            if let Some(BatchItem::At { handle, .. }) = items.get(at + TIMER_LEAD) {
+                self.prefetch_timers(*handle);
+            }
+            out.clear();
+            let result = match *item {
+                BatchItem::At {
+                    handle,
+                    input,
+                    at_ms,
+                } => self.apply_at(handle, input, at_ms, &mut out),
+                BatchItem::Id {
+                    conversation,
+                    input,
+                    at_ms,
+                } => self.apply_into(conversation, input, at_ms, &mut out),
+                BatchItem::Advance { at_ms } => self.advance_into(at_ms, &mut out),
+            };
+            each(at, &out, result);
+        }
+        out.clear();
+        self.batch_out = out;
     }
 
     /// Gives `id` a slot with a fresh conversation.

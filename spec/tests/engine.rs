@@ -1,7 +1,7 @@
 //! The engine on the timing wheel against the engine on the ordered-map oracle, and the
 //! engine's real-deadline behaviour against hand-computed times.
 
-use cxspec_spec::engine::{Engine, EngineError, EngineEvent};
+use cxspec_spec::engine::{BatchItem, Engine, EngineError, EngineEvent};
 use cxspec_spec::*;
 use proptest::prelude::*;
 
@@ -248,8 +248,82 @@ fn drive_by_handle<T: cxspec_timer::TimerQueue<cxspec_spec::engine::TimerRef>>(
     log
 }
 
+/// What a call one by one gave: the events it published and its result.
+type Called = (Vec<EngineEvent>, Result<(), EngineError>);
+
+/// `drive_by_handle` one call at a time, recording each call as a [`BatchItem`] together with
+/// what it gave, so the same calls can be replayed as one batch.
+fn record_calls<T: cxspec_timer::TimerQueue<cxspec_spec::engine::TimerRef>>(
+    engine: &mut Engine<T>,
+    ops: &[(u64, u8, u32, u32, u64)],
+) -> (Vec<BatchItem>, Vec<Called>) {
+    let mut handles = std::collections::HashMap::new();
+    let (mut items, mut calls) = (Vec::new(), Vec::new());
+    let mut call = |engine: &mut Engine<T>, item: BatchItem| {
+        let mut out = Vec::new();
+        let result = match item {
+            BatchItem::At {
+                handle,
+                input,
+                at_ms,
+            } => engine.apply_at(handle, input, at_ms, &mut out),
+            BatchItem::Id {
+                conversation,
+                input,
+                at_ms,
+            } => engine.apply_into(conversation, input, at_ms, &mut out),
+            BatchItem::Advance { at_ms } => engine.advance_into(at_ms, &mut out),
+        };
+        items.push(item);
+        calls.push((out, result.clone()));
+        result
+    };
+    let mut now = 0;
+    for &(conversation, kind, session, agent, dt) in ops {
+        now += dt;
+        let input = input_of(kind, session, agent);
+        let at_ms = now;
+        let mut result = Err(EngineError::UnknownConversation(conversation));
+        if let Some(&handle) = handles.get(&conversation) {
+            result = call(engine, BatchItem::At { handle, input, at_ms });
+        }
+        if let Err(EngineError::StaleHandle(_)) | Err(EngineError::UnknownConversation(_)) = result
+        {
+            handles.remove(&conversation);
+            // Its result is recorded by `call`; the fallback is the last try either way.
+            let _ = call(engine, BatchItem::Id { conversation, input, at_ms });
+            if let Some(handle) = engine.handle(conversation) {
+                handles.insert(conversation, handle);
+            }
+        }
+        if dt % 3 == 0 {
+            now += dt * 7;
+            let _ = call(engine, BatchItem::Advance { at_ms: now });
+        }
+    }
+    let _ = call(engine, BatchItem::Advance { at_ms: now + 10_000_000 });
+    (items, calls)
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    /// A batch is the same calls one by one: same events, same errors, item by item, with the
+    /// wheel in the batch and the ordered map one by one.
+    #[test]
+    fn a_batch_publishes_what_its_calls_one_by_one_do(ops in workload(), wrap_up in any::<bool>()) {
+        let config = Config { wrap_up_enabled: wrap_up, agents: 3, ..Config::default() };
+        let mut oracle = Engine::reference(config.clone(), RuleSet::Specified);
+        let (items, one_by_one) = record_calls(&mut oracle, &ops);
+        let mut fast = Engine::new(config, RuleSet::Specified);
+        let mut batched = Vec::new();
+        fast.apply_batch(&items, |at, events, result| {
+            assert_eq!(at, batched.len(), "items are reported in order, once each");
+            batched.push((events.to_vec(), result));
+        });
+        prop_assert_eq!(batched, one_by_one);
+        prop_assert_eq!(fast.live_timers(), oracle.live_timers());
+    }
 
     /// The wheel and the ordered map must be indistinguishable through the engine.
     #[test]
