@@ -32,9 +32,10 @@
 //! engines while the generator produces it); then the measured part, in chunks of 1024 inputs
 //! timed by thread CPU time (`CXSPEC_BENCH_CLOCK=wall` for wall time). Outside the timed chunks
 //! every chunk is checked: no rejection, and the same number of published events as the
-//! oracle. The wheel and the reference replay the same log. With `CXSPEC_BENCH_LOOKAHEAD=k`
-//! the replay also calls `Engine::prefetch` for the conversation `k` inputs ahead, as a caller
-//! reading a batch can (default 0: no hint). Setup dominates the run time: about
+//! oracle. The wheel and the reference replay the same log, each fed two ways in turn,
+//! continuing the log on the same engine: one call per input with no hint (`wheel`,
+//! `reference`), and `Engine::apply_batch` over each chunk (`wheel_batch`, `reference_batch`),
+//! as a caller that reads its inputs in batches can. Setup dominates the run time: about
 //! 25 inputs per live conversation are generated and replayed twice before anything is timed
 //! (a few minutes at 1M on 2 cores; peak RSS about 4 GB).
 //!
@@ -48,7 +49,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, Throughput};
-use cxspec_spec::engine::{Engine, EngineEvent, Handle, TimerRef};
+use cxspec_spec::engine::{BatchItem, Engine, EngineEvent, Handle, TimerRef};
 use cxspec_spec::{Input, RuleSet};
 use cxspec_timer::{
     Expired, OrderedMapTimers, StaleTimer, TimeWentBackwards, TimerId, TimerQueue, TimingWheel,
@@ -504,60 +505,48 @@ struct Replay<T: TimerQueue<TimerRef>> {
     pos: usize,
     log_inputs: u64,
     out: Vec<EngineEvent>,
+    items: Vec<BatchItem>,
+    /// Per feed: one by one, batch.
+    totals: [Totals; 2],
+}
+
+/// How the replay hands the engine its inputs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Feed {
+    /// One call per input (`apply_at`, `apply_into`, `advance_into`), no hints: a caller
+    /// that gets its inputs one at a time.
+    OneByOne,
+    /// `Engine::apply_batch` over the chunk: a caller that reads its inputs in batches, as
+    /// from a message broker, lets the engine request conversations' state ahead of use.
+    Batch,
+}
+
+/// What a feed's timed chunks cost and produced.
+#[derive(Default)]
+struct Totals {
     timed: Duration,
     inputs: u64,
     published: u64,
 }
 
-/// Replays `entries` into `engine` until `inputs` inputs are applied or the slice ends.
-/// Returns (entries consumed, inputs applied, events published, rejections).
+/// Replays `entries` into `engine` until `inputs` inputs are applied or the slice ends, one
+/// call per entry; returns (time, entries consumed, inputs applied, events published,
+/// rejections). Only the calls are timed.
 #[inline(never)]
-/// `CXSPEC_BENCH_LOOKAHEAD=k`: the replay tells the engine, through `Engine::prefetch`, which
-/// conversation the input `k` places ahead will step, as a caller reading a batch of inputs
-/// can; 0 (the default) gives no hint.
-fn lookahead() -> usize {
-    static LOOKAHEAD: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    *LOOKAHEAD.get_or_init(|| {
-        std::env::var("CXSPEC_BENCH_LOOKAHEAD")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0)
-    })
-}
-
-fn two_stage() -> bool {
-    static TWO: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *TWO.get_or_init(|| std::env::var_os("CXSPEC_BENCH_TWO_STAGE").is_some())
-}
-
-fn replay_into<T: TimerQueue<TimerRef>>(
+fn replay_one_by_one<T: TimerQueue<TimerRef>>(
     engine: &mut Engine<T>,
     entries: &[Entry],
     inputs: u64,
     out: &mut Vec<EngineEvent>,
-) -> (usize, u64, u64, u64) {
+) -> (Duration, usize, u64, u64, u64) {
     let (mut applied, mut published, mut rejected) = (0, 0, 0);
     let mut consumed = 0;
-    let lookahead = lookahead();
-    for (at, entry) in entries.iter().enumerate() {
+    let t = Stopwatch::start();
+    for entry in entries {
         if applied == inputs {
             break;
         }
         consumed += 1;
-        if let Some(&Entry::Apply {
-            handle: Some(ahead),
-            ..
-        }) = entries.get(at + lookahead).filter(|_| lookahead > 0)
-        {
-            engine.prefetch(ahead);
-        }
-        if let Some(&Entry::Apply {
-            handle: Some(ahead),
-            ..
-        }) = entries.get(at + lookahead / 2).filter(|_| lookahead > 1 && two_stage())
-        {
-            engine.prefetch_timers(ahead);
-        }
         let result = match *entry {
             Entry::Apply {
                 conversation,
@@ -579,7 +568,56 @@ fn replay_into<T: TimerQueue<TimerRef>>(
         published += out.len() as u64;
         out.clear();
     }
-    (consumed, applied, published, rejected)
+    (t.elapsed(), consumed, applied, published, rejected)
+}
+
+/// The same through `Engine::apply_batch`: the entries are turned into batch items first
+/// (untimed), then the batch is timed.
+#[inline(never)]
+fn replay_batch<T: TimerQueue<TimerRef>>(
+    engine: &mut Engine<T>,
+    entries: &[Entry],
+    inputs: u64,
+    items: &mut Vec<BatchItem>,
+) -> (Duration, usize, u64, u64, u64) {
+    items.clear();
+    let mut applied = 0;
+    for entry in entries {
+        if applied == inputs {
+            break;
+        }
+        items.push(match *entry {
+            Entry::Apply {
+                conversation,
+                handle,
+                at_ms,
+                input,
+                ..
+            } => {
+                applied += 1;
+                match handle {
+                    Some(handle) => BatchItem::At {
+                        handle,
+                        input,
+                        at_ms,
+                    },
+                    None => BatchItem::Id {
+                        conversation,
+                        input,
+                        at_ms,
+                    },
+                }
+            }
+            Entry::Tick { at_ms, .. } => BatchItem::Advance { at_ms },
+        });
+    }
+    let (mut published, mut rejected) = (0, 0);
+    let t = Stopwatch::start();
+    engine.apply_batch(items, |_, events, result| {
+        rejected += u64::from(result.is_err());
+        published += events.len() as u64;
+    });
+    (t.elapsed(), items.len(), applied, published, rejected)
 }
 
 impl<T: TimerQueue<TimerRef>> Replay<T> {
@@ -589,16 +627,15 @@ impl<T: TimerQueue<TimerRef>> Replay<T> {
             pos: 0,
             log_inputs: 0,
             out: Vec::new(),
-            timed: Duration::ZERO,
-            inputs: 0,
-            published: 0,
+            items: Vec::new(),
+            totals: Default::default(),
         }
     }
 
     /// Replays a piece of the prefill, untimed but checked.
     fn prefill(&mut self, entries: &[Entry]) {
-        let (consumed, _, published, rejected) =
-            replay_into(&mut self.engine, entries, u64::MAX, &mut self.out);
+        let (_, consumed, _, published, rejected) =
+            replay_one_by_one(&mut self.engine, entries, u64::MAX, &mut self.out);
         assert_eq!(consumed, entries.len());
         assert_eq!(
             rejected, 0,
@@ -608,29 +645,32 @@ impl<T: TimerQueue<TimerRef>> Replay<T> {
         assert_eq!(published, expected, "prefill: published events differ");
     }
 
-    /// What the timed chunks added up to, if any ran.
-    fn row(&self, n: usize, timers: &'static str) -> Option<Row> {
-        (self.inputs > 0).then(|| Row {
+    /// What the timed chunks of `feed` added up to, if any ran.
+    fn row(&self, n: usize, timers: &'static str, feed: Feed) -> Option<Row> {
+        let totals = &self.totals[feed as usize];
+        (totals.inputs > 0).then(|| Row {
             population: label(n),
             timers,
-            inputs: self.inputs,
-            timed: self.timed,
-            published: self.published,
+            feed,
+            inputs: totals.inputs,
+            timed: totals.timed,
+            published: totals.published,
         })
     }
 
-    /// Times `iters` inputs, in chunks; generation and checks run between chunks.
-    fn run(&mut self, iters: u64, workload: &mut Workload) -> Duration {
+    /// Times `iters` inputs fed as `feed`, in chunks; generation and checks run between
+    /// chunks. Both feeds continue the same log on the same engine.
+    fn run(&mut self, iters: u64, workload: &mut Workload, feed: Feed) -> Duration {
         let mut total = Duration::ZERO;
         let mut left = iters;
         while left > 0 {
             let n = left.min(CHUNK);
             workload.ensure(self.log_inputs, n);
             let entries = &workload.log.entries[self.pos..];
-            let t = Stopwatch::start();
-            let (consumed, applied, published, rejected) =
-                replay_into(&mut self.engine, entries, n, &mut self.out);
-            let elapsed = t.elapsed();
+            let (elapsed, consumed, applied, published, rejected) = match feed {
+                Feed::OneByOne => replay_one_by_one(&mut self.engine, entries, n, &mut self.out),
+                Feed::Batch => replay_batch(&mut self.engine, entries, n, &mut self.items),
+            };
             assert_eq!(applied, n, "the log was extended far enough");
             assert_eq!(
                 rejected, 0,
@@ -648,9 +688,10 @@ impl<T: TimerQueue<TimerRef>> Replay<T> {
             self.log_inputs += n;
             total += elapsed;
             left -= n;
-            self.timed += elapsed;
-            self.inputs += n;
-            self.published += published;
+            let totals = &mut self.totals[feed as usize];
+            totals.timed += elapsed;
+            totals.inputs += n;
+            totals.published += published;
         }
         total
     }
@@ -662,6 +703,7 @@ impl<T: TimerQueue<TimerRef>> Replay<T> {
 struct Row {
     population: String,
     timers: &'static str,
+    feed: Feed,
     inputs: u64,
     timed: Duration,
     published: u64,
@@ -710,30 +752,37 @@ fn main() {
                 (false, false) => 3,
                 (false, true) => 4,
             }));
-        // Built on first use, so a criterion filter that skips both engines skips the setup.
+        // Built on first use, so a criterion filter that skips every engine skips the setup.
         let mut built: Option<Built> = None;
-        group.bench_function(BenchmarkId::new("engine", "wheel"), |b| {
-            let Built {
-                workload, wheel, ..
-            } = built.get_or_insert_with(|| Built::new(n));
-            // Criterion sizes its samples by the wall time of the timed call, so the log is
-            // extended here, outside it, rather than inside `run`.
-            workload.ensure(wheel.log_inputs, AHEAD);
-            b.iter_custom(|iters| wheel.run(iters, workload))
-        });
-        group.bench_function(BenchmarkId::new("engine", "reference"), |b| {
-            let Built {
-                workload,
-                reference,
-                ..
-            } = built.get_or_insert_with(|| Built::new(n));
-            workload.ensure(reference.log_inputs, AHEAD);
-            b.iter_custom(|iters| reference.run(iters, workload))
-        });
+        for (feed, suffix) in [(Feed::OneByOne, ""), (Feed::Batch, "_batch")] {
+            group.bench_function(BenchmarkId::new("engine", format!("wheel{suffix}")), |b| {
+                let Built {
+                    workload, wheel, ..
+                } = built.get_or_insert_with(|| Built::new(n));
+                // Criterion sizes its samples by the wall time of the timed call, so the log
+                // is extended here, outside it, rather than inside `run`.
+                workload.ensure(wheel.log_inputs, AHEAD);
+                b.iter_custom(|iters| wheel.run(iters, workload, feed))
+            });
+            group.bench_function(
+                BenchmarkId::new("engine", format!("reference{suffix}")),
+                |b| {
+                    let Built {
+                        workload,
+                        reference,
+                        ..
+                    } = built.get_or_insert_with(|| Built::new(n));
+                    workload.ensure(reference.log_inputs, AHEAD);
+                    b.iter_custom(|iters| reference.run(iters, workload, feed))
+                },
+            );
+        }
         group.finish();
         if let Some(built) = built {
-            rows.extend(built.wheel.row(n, "wheel"));
-            rows.extend(built.reference.row(n, "reference"));
+            for feed in [Feed::OneByOne, Feed::Batch] {
+                rows.extend(built.wheel.row(n, "wheel", feed));
+                rows.extend(built.reference.row(n, "reference", feed));
+            }
             summaries.push(built.workload.summary());
         }
     }
@@ -748,21 +797,25 @@ fn main() {
     println!();
     println!("Mean over every timed chunk (warm-up included), thread CPU time:");
     println!(
-        "| population | timers | inputs/s | ns/input | published events/s | events/input | reference/wheel |"
+        "| population | timers | feed | inputs/s | ns/input | published events/s | events/input | reference/wheel |"
     );
-    println!("|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|");
     for row in &rows {
-        let wheel = rows
-            .iter()
-            .find(|r| r.population == row.population && r.timers == "wheel");
+        let wheel = rows.iter().find(|r| {
+            r.population == row.population && r.timers == "wheel" && r.feed == row.feed
+        });
         let ratio = wheel.map_or(String::from("-"), |w| {
             format!("{:.2}x", row.ns_per_input() / w.ns_per_input())
         });
         let secs = row.timed.as_secs_f64().max(1e-9);
         println!(
-            "| {} | {} | {:.0} | {:.0} | {:.0} | {:.2} | {} |",
+            "| {} | {} | {} | {:.0} | {:.0} | {:.0} | {:.2} | {} |",
             row.population,
             row.timers,
+            match row.feed {
+                Feed::OneByOne => "one by one",
+                Feed::Batch => "batch",
+            },
             row.inputs as f64 / secs,
             row.ns_per_input(),
             row.published as f64 / secs,
