@@ -1,15 +1,16 @@
 //! The wheel's buckets: the level arithmetic, and each bucket as an append-only chain of
 //! 1 KiB blocks of `(slot, stamp)` entries from one shared pool.
 //!
-//! - Level arithmetic ([`bucket_for`], [`bucket_start`]): 11 levels of 64 buckets plus
+//! - Level arithmetic ([`bucket_for`], [`bucket_start`]): 6 levels of 4096 buckets plus
 //!   `OVERDUE`. Level `L` bucket `s` holds timers whose deadline agrees with `now` on every
-//!   bit above bit `6L + 5` and has `s` as its 6-bit digit at level `L`.
+//!   bit above bit `12L + 11` and has `s` as its 12-bit digit at level `L`.
 //! - Chains: a bucket is a list of blocks; appending writes one 8-byte entry. Walking a bucket
 //!   is a [`Walk`] over its blocks, the one way every part of the wheel reads entries: it yields
 //!   a block and how many of its entries are used, by index, so the walker may append to other
 //!   buckets (and grow the pool) while it walks.
-//! - Per bucket a live count and a cached minimum deadline; per level a 64-bit occupancy bitmap,
-//!   and a mask of non-empty levels, so the next bucket is two `trailing_zeros` away.
+//! - Per bucket a live count and a cached minimum deadline; per level an occupancy bitmap of
+//!   64 words and a summary word, and a mask of non-empty levels, so the next bucket is three
+//!   `trailing_zeros` away.
 //!
 //! Left out: which entries are stale (the slab knows; compaction asks it through `&Slab`).
 

@@ -1,19 +1,27 @@
 //! The fast timer queue: a hierarchical timing wheel over the whole `u64` millisecond range.
 //!
 //! # Shape
-//! - 11 levels of 64 buckets. Level `L` bucket `s` holds timers whose deadline agrees with
-//!   `now` on every bit above bit `6L + 5` and has `s` as its 6-bit digit at level `L`.
-//!   11 x 6 = 66 bits cover all of `u64`, so there is no overflow list, no clamping of far
+//! - 6 levels of 4096 buckets. Level `L` bucket `s` holds timers whose deadline agrees with
+//!   `now` on every bit above bit `12L + 11` and has `s` as its 12-bit digit at level `L`.
+//!   6 x 12 = 72 bits cover all of `u64`, so there is no overflow list, no clamping of far
 //!   deadlines (tokio's wheel stops at 2^36 ms) and no top-level wrap-around: the top level
 //!   (bits 60..63) is never rotated past, because a deadline in the wheel is always ahead of
 //!   `now`. Lower levels wrap as usual and are tested across their boundaries.
+//! - Why 4096 and not tokio's 64: a timer cascades once per level it descends, and each
+//!   cascade reads its slab slot, a cache miss at a million timers. Level 0 spans 4 s and
+//!   level 1 4.6 h, so an SLA timer (seconds to an hour) cascades at most once, where six-bit
+//!   levels cascaded an hour-out timer three times (BENCHMARKS.md, third round, has both).
+//!   The price is a larger fixed table (about 1 MB of bucket headers) and sparse level-0
+//!   buckets, which `advance` fires in one gathered pass (below).
 //! - One extra bucket, `OVERDUE`, takes timers armed or reset to a deadline `<= now`; they fire
 //!   first at the next `advance`.
-//! - Per level a 64-bit occupancy bitmap, and a 16-bit mask of non-empty levels, so the next
-//!   bucket is two `trailing_zeros` away and an empty `advance` is O(1).
+//! - Per level an occupancy bitmap of 64 words with a summary word over them, and a mask of
+//!   non-empty levels, so the next bucket is three `trailing_zeros` away and an empty
+//!   `advance` is O(1).
 //! - Timers live in a slab (`Vec<Slot<P>>`, 24 bytes per slot for an 8-byte payload) with a
 //!   stack of vacant slots. A bucket is an append-only sequence of 8-byte
-//!   entries `(slot, stamp)` stored in 1 KiB blocks from a shared pool.
+//!   entries `(slot, stamp)` stored in 1 KiB blocks from a shared pool (a stack of vacant
+//!   blocks, so taking one reads nothing).
 //! - Cancellation is lazy: each slot has a `stamp` that changes on every arm, reset, cancel and
 //!   fire; an entry whose stamp no longer matches its slot's is stale and is skipped. So
 //!   `cancel` touches one slab slot, and walking a bucket reads its entries sequentially while
@@ -41,7 +49,10 @@
 //!
 //! # Firing order without a merge
 //! Entries are appended, and a cascade walks a bucket in order appending to lower buckets, so a
-//! bucket stays in arm/reset order. A lower bucket that receives a cascade is empty: it covers
+//! bucket stays in arm/reset order. Level 0 is fired in one pass over every level-0 bucket
+//! due (their entries gathered in digit order, then fired with slot reads prefetched ahead):
+//! an hour of uniformly spread timers leaves one or two per level-0 bucket, too few for a
+//! walk of one bucket to run ahead of its misses. A lower bucket that receives a cascade is empty: it covers
 //! a range inside the cascading bucket's, which is wholly ahead of `now`, and nothing is armed
 //! directly into it until `now` has entered that range, i.e. after the cascade (and a bucket
 //! that time has passed holds no entries: it was processed, or emptied when its last live
