@@ -801,9 +801,9 @@ fn main() {
     );
     println!("|---|---|---|---|---|---|---|---|");
     for row in &rows {
-        let wheel = rows.iter().find(|r| {
-            r.population == row.population && r.timers == "wheel" && r.feed == row.feed
-        });
+        let wheel = rows
+            .iter()
+            .find(|r| r.population == row.population && r.timers == "wheel" && r.feed == row.feed);
         let ratio = wheel.map_or(String::from("-"), |w| {
             format!("{:.2}x", row.ns_per_input() / w.ns_per_input())
         });

@@ -285,13 +285,27 @@ fn record_calls<T: cxspec_timer::TimerQueue<cxspec_spec::engine::TimerRef>>(
         let at_ms = now;
         let mut result = Err(EngineError::UnknownConversation(conversation));
         if let Some(&handle) = handles.get(&conversation) {
-            result = call(engine, BatchItem::At { handle, input, at_ms });
+            result = call(
+                engine,
+                BatchItem::At {
+                    handle,
+                    input,
+                    at_ms,
+                },
+            );
         }
         if let Err(EngineError::StaleHandle(_)) | Err(EngineError::UnknownConversation(_)) = result
         {
             handles.remove(&conversation);
             // Its result is recorded by `call`; the fallback is the last try either way.
-            let _ = call(engine, BatchItem::Id { conversation, input, at_ms });
+            let _ = call(
+                engine,
+                BatchItem::Id {
+                    conversation,
+                    input,
+                    at_ms,
+                },
+            );
             if let Some(handle) = engine.handle(conversation) {
                 handles.insert(conversation, handle);
             }
@@ -301,7 +315,12 @@ fn record_calls<T: cxspec_timer::TimerQueue<cxspec_spec::engine::TimerRef>>(
             let _ = call(engine, BatchItem::Advance { at_ms: now });
         }
     }
-    let _ = call(engine, BatchItem::Advance { at_ms: now + 10_000_000 });
+    let _ = call(
+        engine,
+        BatchItem::Advance {
+            at_ms: now + 10_000_000,
+        },
+    );
     (items, calls)
 }
 
