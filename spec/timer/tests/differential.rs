@@ -28,6 +28,10 @@ enum When {
     Far(u64),
     /// Absolute deadlines near the top of the range.
     Extreme(u8),
+    /// `k` ms into the 4096-ms range that starts within 64 ms of now: near a boundary, timers
+    /// armed on both sides of it share deadlines, so a level-1 bucket that becomes the
+    /// level-0 run meets later arms at the same millisecond.
+    Snap(u64),
 }
 
 #[derive(Clone, Debug)]
@@ -75,6 +79,7 @@ fn resolve(when: &When, now_ms: u64) -> u64 {
         When::Shared(i) => SHARED[i as usize % SHARED.len()],
         When::Far(k) => now_ms.saturating_add(k),
         When::Extreme(i) => EXTREME[i as usize % EXTREME.len()],
+        When::Snap(k) => (now_ms.saturating_add(64) & !4_095).saturating_add(k),
     }
 }
 
@@ -85,6 +90,7 @@ fn when() -> impl Strategy<Value = When> {
         3 => any::<u8>().prop_map(When::Shared),
         2 => (0u64..(1 << 40)).prop_map(When::Far),
         1 => any::<u8>().prop_map(When::Extreme),
+        3 => (0u64..16).prop_map(When::Snap),
     ]
 }
 

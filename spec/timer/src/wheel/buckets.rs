@@ -79,6 +79,13 @@ pub(super) struct Entry {
     pub(super) stamp: u32,
 }
 
+/// An entry of the level-0 run, with its level-0 digit (its deadline's low bits).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct RunEntry {
+    pub(super) entry: Entry,
+    pub(super) digit: u16,
+}
+
 struct Block {
     entries: [Entry; BLOCK],
     /// Next block of the same bucket (meaningless in its last block and in a vacant one).
@@ -158,6 +165,12 @@ pub(super) struct Buckets {
     free_blocks: Vec<u32>,
     /// Reused by `drain_level0`.
     digits: Vec<u16>,
+    /// The level-1 bucket of the current level-1 range, sorted by level-0 digit (stable, so
+    /// entry order within a digit): see `set_run`. `run[run_at..]` is what has not fired.
+    run: Vec<RunEntry>,
+    run_at: usize,
+    /// Reused by `set_run`: per digit, where its entries start in `run`.
+    run_starts: Vec<u32>,
     headers: Box<[Bucket]>,
     /// Bit `s % 64` of `occupied[L][s / 64]` is set iff bucket `(L, s)` has live timers.
     occupied: [[u64; WORDS]; LEVELS],
@@ -185,6 +198,9 @@ impl Buckets {
             blocks: Vec::with_capacity(blocks + blocks.min(BLOCK_SPARE)),
             free_blocks: Vec::new(),
             digits: Vec::new(),
+            run: Vec::new(),
+            run_at: 0,
+            run_starts: vec![0; SLOTS_PER_LEVEL + 1],
             headers,
             occupied: [[0; WORDS]; LEVELS],
             words: [0; LEVELS],
@@ -280,10 +296,61 @@ impl Buckets {
         }
     }
 
+    /// Makes `unsorted` (the live entries of the level-1 bucket that time has just entered,
+    /// in entry order, with their level-0 digits) the run of the level-0 range, sorted by
+    /// digit with a counting sort, and counts each as a live timer of its level-0 bucket.
+    ///
+    /// Why a run and not a cascade into the level-0 buckets: a level-1 bucket of an hour of
+    /// spread timers puts one or two entries in each of 4096 level-0 buckets, so a cascade
+    /// pays a block, a block line and a chain per entry; the run is one sequential array.
+    /// Firing order is kept: every entry of the run was armed before time entered the range,
+    /// so before anything armed into a level-0 bucket since, and `drain_level0` takes a
+    /// digit's run entries before its bucket's. (A range is filled either from a level-1
+    /// bucket, or, when it opens a level-2 range, by the cascade of that level-2 bucket
+    /// straight into level 0; never both.)
+    pub(super) fn set_run(&mut self, unsorted: &[RunEntry]) {
+        // What is left of the previous range's run is stale: a digit with a live timer is
+        // occupied, and level 0 fires before any level-1 bucket.
+        debug_assert!(self.run[self.run_at..]
+            .iter()
+            .all(|e| self.headers[usize::from(e.digit)].live == 0));
+        let starts = &mut self.run_starts;
+        starts.fill(0);
+        for e in unsorted {
+            starts[usize::from(e.digit) + 1] += 1;
+        }
+        for d in 1..starts.len() {
+            starts[d] += starts[d - 1];
+        }
+        self.run.clear();
+        self.run.resize(
+            unsorted.len(),
+            RunEntry {
+                entry: Entry { slot: 0, stamp: 0 },
+                digit: 0,
+            },
+        );
+        for &e in unsorted {
+            let at = &mut starts[usize::from(e.digit)];
+            self.run[*at as usize] = e;
+            *at += 1;
+        }
+        self.run_at = 0;
+        for e in unsorted {
+            let b = &mut self.headers[usize::from(e.digit)];
+            b.live += 1;
+            if b.live == 1 {
+                self.set_occupied(usize::from(e.digit));
+            }
+        }
+    }
+
     /// Detaches every level-0 bucket up to `last_digit` (inclusive) and appends their entries
-    /// to `out` in time order: by digit (each level-0 bucket is one millisecond), then in
-    /// entry (arm/reset) order. The first line of upcoming buckets' blocks is prefetched, so
-    /// sparse buckets, holding one or two entries each, do not each wait for their block.
+    /// to `out` in time order: by digit (each level-0 bucket is one millisecond), then the
+    /// digit's run entries, then its bucket's, each in entry (arm/reset) order. The first
+    /// line of upcoming buckets' blocks is prefetched, so sparse buckets, holding one or two
+    /// entries each, do not each wait for their block. Run entries of digits no longer
+    /// occupied (every timer there left) are passed over: they are stale.
     pub(super) fn drain_level0(&mut self, last_digit: usize, out: &mut Vec<Entry>) {
         const AHEAD: usize = 8;
         let mut digits = std::mem::take(&mut self.digits);
@@ -305,7 +372,20 @@ impl Buckets {
         for (at, &digit) in digits.iter().enumerate() {
             if let Some(&ahead) = digits.get(at + AHEAD) {
                 let first = self.headers[usize::from(ahead)].chain.first;
-                slab::prefetch(&self.blocks[first as usize].entries[0]);
+                if first != NIL {
+                    slab::prefetch(&self.blocks[first as usize].entries[0]);
+                }
+            }
+            while let Some(e) = self
+                .run
+                .get(self.run_at)
+                .copied()
+                .filter(|e| e.digit <= digit)
+            {
+                if e.digit == digit {
+                    out.push(e.entry);
+                }
+                self.run_at += 1;
             }
             let chain = self.take(usize::from(digit));
             let mut walk = chain.walk();
@@ -317,7 +397,26 @@ impl Buckets {
             }
             self.free_chain(chain);
         }
+        // Past the last digit fired, what is left of the run lies ahead, or is stale.
+        while let Some(&e) = self.run.get(self.run_at) {
+            if usize::from(e.digit) > last_digit {
+                break;
+            }
+            self.run_at += 1;
+        }
         self.digits = digits;
+    }
+
+    /// Drops the run's stale entries (for a wrapping stamp, see `TimingWheel::bump_stamp`).
+    pub(super) fn purge_run<P>(&mut self, slab: &Slab<P>) {
+        let unfired = self.run.split_off(self.run_at);
+        self.run.clear();
+        self.run.extend(
+            unfired
+                .into_iter()
+                .filter(|e| slab.current(e.entry).is_some()),
+        );
+        self.run_at = 0;
     }
 
     /// Appends the entry of a live timer with `deadline_ms` to `bucket`.
@@ -418,11 +517,17 @@ impl Buckets {
             }
         }
         let b = &mut self.headers[bucket];
-        debug_assert_eq!(kept, b.live);
+        // A level-0 bucket's live timers may also sit in the run (`set_run`).
+        debug_assert!(kept == b.live || (bucket < SLOTS_PER_LEVEL && kept <= b.live));
         b.entries = kept;
         if kept == 0 {
-            let chain = self.take(bucket);
-            self.free_chain(chain);
+            if b.live == 0 {
+                let chain = self.take(bucket);
+                self.free_chain(chain);
+            } else {
+                b.chain = Chain::EMPTY;
+                self.free_chain(chain);
+            }
             return;
         }
         b.chain.last = write_block;

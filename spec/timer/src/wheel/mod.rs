@@ -49,10 +49,15 @@
 //!
 //! # Firing order without a merge
 //! Entries are appended, and a cascade walks a bucket in order appending to lower buckets, so a
-//! bucket stays in arm/reset order. Level 0 is fired in one pass over every level-0 bucket
-//! due (their entries gathered in digit order, then fired with slot reads prefetched ahead):
-//! an hour of uniformly spread timers leaves one or two per level-0 bucket, too few for a
-//! walk of one bucket to run ahead of its misses. A lower bucket that receives a cascade is empty: it covers
+//! bucket stays in arm/reset order. A level-1 bucket is not cascaded but becomes the level-0
+//! *run* when time enters its range: its live entries, counting-sorted by level-0 digit, in
+//! one array, each counted live in its level-0 bucket. An hour of uniformly spread timers
+//! leaves one or two per level-0 bucket, and a cascade would pay a block and a chain for
+//! each. A digit's run entries were armed before time entered the range, so before anything
+//! armed into its level-0 bucket since, and fire first. Level 0 is fired in one pass over
+//! every level-0 bucket due (run and bucket entries gathered in digit order, then fired with
+//! slot reads prefetched ahead), since a walk of one sparse bucket cannot run ahead of its
+//! misses. A lower bucket that receives a cascade is empty: it covers
 //! a range inside the cascading bucket's, which is wholly ahead of `now`, and nothing is armed
 //! directly into it until `now` has entered that range, i.e. after the cascade (and a bucket
 //! that time has passed holds no entries: it was processed, or emptied when its last live
@@ -82,7 +87,7 @@ use std::fmt;
 mod buckets;
 mod slab;
 
-use buckets::{bucket_for, bucket_start, Buckets, Entry, OVERDUE, SLOTS_PER_LEVEL};
+use buckets::{bucket_for, bucket_start, Buckets, Entry, RunEntry, OVERDUE, SLOTS_PER_LEVEL};
 use slab::Slab;
 
 use crate::{Expired, StaleTimer, TimeWentBackwards, TimerId, TimerQueue};
@@ -101,6 +106,8 @@ pub struct TimingWheel<P> {
     scratch: Vec<(u64, u32, u32)>,
     /// Reused by `fire_level0`: the entries of the level-0 buckets being fired.
     gathered: Vec<Entry>,
+    /// Reused by `level1_to_run`.
+    unsorted: Vec<RunEntry>,
 }
 
 impl<P> TimingWheel<P> {
@@ -118,6 +125,7 @@ impl<P> TimingWheel<P> {
             buckets: Buckets::with_capacity(capacity),
             scratch: Vec::new(),
             gathered: Vec::new(),
+            unsorted: Vec::new(),
         }
     }
 
@@ -145,6 +153,7 @@ impl<P> TimingWheel<P> {
         for bucket in 0..buckets::BUCKETS {
             self.buckets.compact(bucket, &self.slab);
         }
+        self.buckets.purge_run(&self.slab);
     }
 
     #[inline]
@@ -214,6 +223,38 @@ impl<P> TimingWheel<P> {
         self.gathered = gathered;
     }
 
+    /// Turns the level-1 bucket `digit`, which time has just entered, into the level-0 run
+    /// (`Buckets::set_run`): one read of each entry's slot, for its staleness and deadline,
+    /// then a counting sort. What is due fires from level 0 next.
+    fn level1_to_run(&mut self, digit: u32) {
+        let chain = self.buckets.take(SLOTS_PER_LEVEL + digit as usize);
+        let mut unsorted = std::mem::take(&mut self.unsorted);
+        unsorted.clear();
+        let mut walk = chain.walk();
+        while let Some((block, used)) = walk.next(&self.buckets) {
+            let entries = self.buckets.entries(block, used);
+            for (i, &entry) in entries.iter().enumerate() {
+                if let Some(ahead) = entries.get(i + PREFETCH_AHEAD) {
+                    self.slab.prefetch(ahead.slot);
+                }
+                if let Some(deadline_ms) = self.slab.current(entry) {
+                    // Inside the level-1 range that starts now (the first millisecond too).
+                    debug_assert_eq!(
+                        deadline_ms / SLOTS_PER_LEVEL as u64,
+                        self.now_ms / SLOTS_PER_LEVEL as u64
+                    );
+                    unsorted.push(RunEntry {
+                        entry,
+                        digit: (deadline_ms % SLOTS_PER_LEVEL as u64) as u16,
+                    });
+                }
+            }
+        }
+        self.buckets.free_chain(chain);
+        self.buckets.set_run(&unsorted);
+        self.unsorted = unsorted;
+    }
+
     /// Processes bucket (`level`, `digit`), which starts at `start_ms` (now `now_ms`), for an
     /// advance to `until_ms`: fires what is due and cascades the rest into lower levels.
     ///
@@ -231,6 +272,10 @@ impl<P> TimingWheel<P> {
         fired: &mut Vec<Expired<P>>,
     ) {
         debug_assert!(level >= 1, "level 0 fires through fire_level0");
+        if level == 1 {
+            self.level1_to_run(digit);
+            return;
+        }
         let chain = self
             .buckets
             .take(level as usize * SLOTS_PER_LEVEL + digit as usize);
@@ -473,6 +518,47 @@ mod tests {
         wheel.advance(due, &mut fired).unwrap();
         let got: Vec<_> = fired.iter().map(|e| e.id).collect();
         assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn at_one_deadline_the_level_one_run_fires_before_later_arms() {
+        // `a` and `b` wait in a level-1 bucket; entering its range makes them the level-0
+        // run. `c` is then armed straight into level 0 at the same deadline, and `a` is reset
+        // to it after `c`: arm/reset order is b, c, a.
+        let n = SLOTS_PER_LEVEL as u64;
+        let due = n + 4;
+        let mut wheel = TimingWheel::new(0);
+        let a = wheel.arm(due, 'a');
+        let b = wheel.arm(due, 'b');
+        let mut fired = Vec::new();
+        wheel.advance(n, &mut fired).unwrap();
+        assert!(fired.is_empty());
+        let c = wheel.arm(due, 'c');
+        wheel.reset(a, due).unwrap();
+        wheel.advance(due, &mut fired).unwrap();
+        let got: Vec<_> = fired.iter().map(|e| e.id).collect();
+        assert_eq!(got, [b, c, a]);
+    }
+
+    #[test]
+    fn compacting_a_level_zero_bucket_keeps_its_timers_in_the_run() {
+        // `kept` sits in the run, counted live in its level-0 bucket; churn at the same
+        // deadline fills that bucket's own chain with stale entries until it is compacted to
+        // nothing. The bucket must stay live: `kept` still has to fire.
+        let n = SLOTS_PER_LEVEL as u64;
+        let due = n + 9;
+        let mut wheel = TimingWheel::new(0);
+        let kept = wheel.arm(due, 0u32);
+        let mut fired = Vec::new();
+        wheel.advance(n, &mut fired).unwrap();
+        for i in 1..=(4 * STALE_SLACK) {
+            let churn = wheel.arm(due, i);
+            assert_eq!(wheel.cancel(churn), Some(i));
+        }
+        assert_eq!(wheel.next_deadline(), Some(due));
+        wheel.advance(due, &mut fired).unwrap();
+        let got: Vec<_> = fired.iter().map(|e| (e.id, e.payload)).collect();
+        assert_eq!(got, [(kept, 0)]);
     }
 
     impl<P> TimingWheel<P> {
