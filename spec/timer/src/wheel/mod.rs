@@ -64,7 +64,7 @@
 //! timer left). A level-0 bucket holds one deadline, so its order is (deadline, sequence) and
 //! it fires as it stands. Two places sort, both in place into a reused buffer, and only when
 //! out of order: `OVERDUE`, which holds arbitrary past deadlines, and the few (at most 64)
-//! timers of a level >= 1 bucket that are already due by the end of the current `advance`,
+//! timers of a level >= 2 bucket that are already due by the end of the current `advance`,
 //! which fire straight from that bucket instead of cascading through every lower level.
 //! Sorting by (deadline, position in the bucket) keeps equal deadlines in arm/reset order.
 //!
@@ -94,7 +94,7 @@ use crate::{Expired, StaleTimer, TimeWentBackwards, TimerId, TimerQueue};
 
 /// How many entries ahead a bucket walk prefetches the slab slot.
 const PREFETCH_AHEAD: usize = 16;
-/// At most this many due timers are sorted and fired straight from a level >= 1 bucket.
+/// At most this many due timers are sorted and fired straight from a level >= 2 bucket.
 const DIRECT_FIRE_MAX: usize = 64;
 
 /// Hierarchical timing wheel; see the module documentation for its shape and guarantees.
@@ -258,7 +258,7 @@ impl<P> TimingWheel<P> {
     /// Processes bucket (`level`, `digit`), which starts at `start_ms` (now `now_ms`), for an
     /// advance to `until_ms`: fires what is due and cascades the rest into lower levels.
     ///
-    /// Timers of a level >= 1 bucket that are due by `until_ms` are fired straight from here
+    /// Timers of a level >= 2 bucket that are due by `until_ms` are fired straight from here
     /// when there are few of them, sorted by (deadline, entry order): every lower level is
     /// empty and later buckets start later, so they are exactly the next timers to fire, and
     /// a small sort is cheaper than cascading each through the lower levels first. Many due
@@ -271,11 +271,7 @@ impl<P> TimingWheel<P> {
         until_ms: u64,
         fired: &mut Vec<Expired<P>>,
     ) {
-        debug_assert!(level >= 1, "level 0 fires through fire_level0");
-        if level == 1 {
-            self.level1_to_run(digit);
-            return;
-        }
+        debug_assert!(level >= 2, "levels 0 and 1 have their own paths");
         let chain = self
             .buckets
             .take(level as usize * SLOTS_PER_LEVEL + digit as usize);
@@ -388,10 +384,10 @@ impl<P> TimerQueue<P> for TimingWheel<P> {
                 break;
             }
             self.now_ms = start_ms;
-            if level == 0 {
-                self.fire_level0(now_ms, fired);
-            } else {
-                self.process(level, digit, start_ms, now_ms, fired);
+            match level {
+                0 => self.fire_level0(now_ms, fired),
+                1 => self.level1_to_run(digit),
+                _ => self.process(level, digit, start_ms, now_ms, fired),
             }
         }
         self.now_ms = now_ms;
