@@ -28,6 +28,14 @@
 //! requests all of the slot's lines at once before it reads any; [`Engine::prefetch`] lets a
 //! caller that knows its next inputs do that earlier still. A slot freed by a closed
 //! conversation is reused, with a new generation, so an old handle is refused, never misread.
+//! A timer's payload names its conversation's slot, so an expiry reaches its conversation
+//! without a probe of the ID table.
+//!
+//! [`Engine::apply_batch`] steps a batch of inputs exactly as the single calls would, and uses
+//! what a batch tells it: it requests the slot of the conversation a few items ahead and,
+//! once that is in, the timer-queue entries of its armed timers
+//! ([`Engine::prefetch_timers`]), so that neither of the two dependent misses a step makes at
+//! a million conversations (its slot, then the entry of a timer it stops) is waited for.
 
 use crate::config::Config;
 use crate::event::{Input, Published, Reject, TimerKey};
