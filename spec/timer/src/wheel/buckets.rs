@@ -169,8 +169,8 @@ pub(super) struct Buckets {
     /// entry order within a digit): see `set_run`. `run[run_at..]` is what has not fired.
     run: Vec<RunEntry>,
     run_at: usize,
-    /// Reused by `set_run`: per digit, where its entries start in `run`.
-    run_starts: Vec<u32>,
+    /// Reused by `set_run`: the run sorted by the low half of the digit.
+    run_scratch: Vec<RunEntry>,
     headers: Box<[Bucket]>,
     /// Bit `s % 64` of `occupied[L][s / 64]` is set iff bucket `(L, s)` has live timers.
     occupied: [[u64; WORDS]; LEVELS],
@@ -200,7 +200,7 @@ impl Buckets {
             digits: Vec::new(),
             run: Vec::new(),
             run_at: 0,
-            run_starts: vec![0; SLOTS_PER_LEVEL + 1],
+            run_scratch: Vec::new(),
             headers,
             occupied: [[0; WORDS]; LEVELS],
             words: [0; LEVELS],
@@ -298,7 +298,7 @@ impl Buckets {
 
     /// Makes `unsorted` (the live entries of the level-1 bucket that time has just entered,
     /// in entry order, with their level-0 digits) the run of the level-0 range, sorted by
-    /// digit with a counting sort, and counts each as a live timer of its level-0 bucket.
+    /// digit (a stable radix sort), and counts each as a live timer of its level-0 bucket.
     ///
     /// Why a run and not a cascade into the level-0 buckets: a level-1 bucket of an hour of
     /// spread timers puts one or two entries in each of 4096 level-0 buckets, so a cascade
@@ -314,26 +314,51 @@ impl Buckets {
         debug_assert!(self.run[self.run_at..]
             .iter()
             .all(|e| self.headers[usize::from(e.digit)].live == 0));
-        let starts = &mut self.run_starts;
-        starts.fill(0);
-        for e in unsorted {
-            starts[usize::from(e.digit) + 1] += 1;
+        // A least-significant-digit radix sort, two passes of half the digit's bits: stable,
+        // and O(n + 2^(bits/2)) per bucket. (One counting pass over all 4096 digits would cost
+        // 4096 steps even for a bucket of one timer, which a sparse wheel has by the hundred.)
+        const HALF: u32 = LEVEL_BITS.div_ceil(2);
+        const SMALL_RUN: usize = 16;
+        fn pass(from: &[RunEntry], to: &mut Vec<RunEntry>, shift: u32) {
+            let key = |e: &RunEntry| usize::from(e.digit >> shift) & ((1 << HALF) - 1);
+            let mut starts = [0u32; (1 << HALF) + 1];
+            for e in from {
+                starts[key(e) + 1] += 1;
+            }
+            for d in 1..starts.len() {
+                starts[d] += starts[d - 1];
+            }
+            to.clear();
+            to.resize(
+                from.len(),
+                RunEntry {
+                    entry: Entry { slot: 0, stamp: 0 },
+                    digit: 0,
+                },
+            );
+            for e in from {
+                let at = &mut starts[key(e)];
+                to[*at as usize] = *e;
+                *at += 1;
+            }
         }
-        for d in 1..starts.len() {
-            starts[d] += starts[d - 1];
-        }
-        self.run.clear();
-        self.run.resize(
-            unsorted.len(),
-            RunEntry {
-                entry: Entry { slot: 0, stamp: 0 },
-                digit: 0,
-            },
-        );
-        for &e in unsorted {
-            let at = &mut starts[usize::from(e.digit)];
-            self.run[*at as usize] = e;
-            *at += 1;
+        if unsorted.len() <= SMALL_RUN {
+            // A few entries, as a sparse wheel has: an insertion sort (stable) beats two
+            // passes over 64 counters each.
+            self.run.clear();
+            self.run.extend_from_slice(unsorted);
+            for i in 1..self.run.len() {
+                let mut j = i;
+                while j > 0 && self.run[j - 1].digit > self.run[j].digit {
+                    self.run.swap(j - 1, j);
+                    j -= 1;
+                }
+            }
+        } else {
+            let mut low_sorted = std::mem::take(&mut self.run_scratch);
+            pass(unsorted, &mut low_sorted, 0);
+            pass(&low_sorted, &mut self.run, HALF);
+            self.run_scratch = low_sorted;
         }
         self.run_at = 0;
         for e in unsorted {
@@ -355,11 +380,15 @@ impl Buckets {
         const AHEAD: usize = 8;
         let mut digits = std::mem::take(&mut self.digits);
         digits.clear();
-        for (w, &word) in self.occupied[0].iter().enumerate() {
+        // The summary word names the non-empty words, so a sparse level costs what it holds.
+        let mut words = self.words[0];
+        while words != 0 {
+            let w = words.trailing_zeros() as usize;
+            words &= words - 1;
             if w * 64 > last_digit {
                 break;
             }
-            let mut bits = word;
+            let mut bits = self.occupied[0][w];
             while bits != 0 {
                 let digit = w * 64 + bits.trailing_zeros() as usize;
                 if digit > last_digit {

@@ -50,7 +50,7 @@
 //! # Firing order without a merge
 //! Entries are appended, and a cascade walks a bucket in order appending to lower buckets, so a
 //! bucket stays in arm/reset order. A level-1 bucket is not cascaded but becomes the level-0
-//! *run* when time enters its range: its live entries, counting-sorted by level-0 digit, in
+//! *run* when time enters its range: its live entries, radix-sorted by level-0 digit, in
 //! one array, each counted live in its level-0 bucket. An hour of uniformly spread timers
 //! leaves one or two per level-0 bucket, and a cascade would pay a block and a chain for
 //! each. A digit's run entries were armed before time entered the range, so before anything
@@ -225,7 +225,7 @@ impl<P> TimingWheel<P> {
 
     /// Turns the level-1 bucket `digit`, which time has just entered, into the level-0 run
     /// (`Buckets::set_run`): one read of each entry's slot, for its staleness and deadline,
-    /// then a counting sort. What is due fires from level 0 next.
+    /// then a radix sort. What is due fires from level 0 next.
     fn level1_to_run(&mut self, digit: u32) {
         let chain = self.buckets.take(SLOTS_PER_LEVEL + digit as usize);
         let mut unsorted = std::mem::take(&mut self.unsorted);
