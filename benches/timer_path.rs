@@ -87,6 +87,32 @@ enum Entry {
 }
 
 impl Entry {
+    /// The engine call this entry stands for: through the handle once the conversation has
+    /// one, by ID for the SESSION_STARTED that opens it, an advance for a tick.
+    fn item(&self) -> BatchItem {
+        match *self {
+            Entry::Apply {
+                conversation,
+                handle,
+                at_ms,
+                input,
+                ..
+            } => match handle {
+                Some(handle) => BatchItem::At {
+                    handle,
+                    input,
+                    at_ms,
+                },
+                None => BatchItem::Id {
+                    conversation,
+                    input,
+                    at_ms,
+                },
+            },
+            Entry::Tick { at_ms, .. } => BatchItem::Advance { at_ms },
+        }
+    }
+
     fn published(&self) -> u32 {
         match *self {
             Entry::Apply { published, .. } | Entry::Tick { published, .. } => published,
@@ -547,22 +573,8 @@ fn replay_one_by_one<T: TimerQueue<TimerRef>>(
             break;
         }
         consumed += 1;
-        let result = match *entry {
-            Entry::Apply {
-                conversation,
-                handle,
-                at_ms,
-                input,
-                ..
-            } => {
-                applied += 1;
-                match handle {
-                    Some(handle) => engine.apply_at(handle, input, at_ms, out),
-                    None => engine.apply_into(conversation, input, at_ms, out),
-                }
-            }
-            Entry::Tick { at_ms, .. } => engine.advance_into(at_ms, out),
-        };
+        applied += u64::from(matches!(entry, Entry::Apply { .. }));
+        let result = engine.apply_item(entry.item(), out);
         rejected += u64::from(result.is_err());
         // The caller drains what each call published, as a deployment would.
         published += out.len() as u64;
@@ -572,7 +584,8 @@ fn replay_one_by_one<T: TimerQueue<TimerRef>>(
 }
 
 /// The same through `Engine::apply_batch`: the entries are turned into batch items first
-/// (untimed), then the batch is timed.
+/// (untimed; the one-by-one replay converts each inside its loop, a copy of a few words),
+/// then the batch is timed.
 #[inline(never)]
 fn replay_batch<T: TimerQueue<TimerRef>>(
     engine: &mut Engine<T>,
@@ -586,30 +599,8 @@ fn replay_batch<T: TimerQueue<TimerRef>>(
         if applied == inputs {
             break;
         }
-        items.push(match *entry {
-            Entry::Apply {
-                conversation,
-                handle,
-                at_ms,
-                input,
-                ..
-            } => {
-                applied += 1;
-                match handle {
-                    Some(handle) => BatchItem::At {
-                        handle,
-                        input,
-                        at_ms,
-                    },
-                    None => BatchItem::Id {
-                        conversation,
-                        input,
-                        at_ms,
-                    },
-                }
-            }
-            Entry::Tick { at_ms, .. } => BatchItem::Advance { at_ms },
-        });
+        applied += u64::from(matches!(entry, Entry::Apply { .. }));
+        items.push(entry.item());
     }
     let (mut published, mut rejected) = (0, 0);
     let t = Stopwatch::start();

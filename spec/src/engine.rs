@@ -502,23 +502,33 @@ impl<T: TimerQueue<TimerRef>> Engine<T> {
                 self.prefetch_timers(*handle);
             }
             out.clear();
-            let result = match *item {
-                BatchItem::At {
-                    handle,
-                    input,
-                    at_ms,
-                } => self.apply_at(handle, input, at_ms, &mut out),
-                BatchItem::Id {
-                    conversation,
-                    input,
-                    at_ms,
-                } => self.apply_into(conversation, input, at_ms, &mut out),
-                BatchItem::Advance { at_ms } => self.advance_into(at_ms, &mut out),
-            };
+            let result = self.apply_item(*item, &mut out);
             each(at, &out, result);
         }
         out.clear();
         self.batch_out = out;
+    }
+
+    /// One item, through the call it stands for ([`Engine::apply_at`],
+    /// [`Engine::apply_into`] or [`Engine::advance_into`]), with no hint.
+    pub fn apply_item(
+        &mut self,
+        item: BatchItem,
+        out: &mut Vec<EngineEvent>,
+    ) -> Result<(), EngineError> {
+        match item {
+            BatchItem::At {
+                handle,
+                input,
+                at_ms,
+            } => self.apply_at(handle, input, at_ms, out),
+            BatchItem::Id {
+                conversation,
+                input,
+                at_ms,
+            } => self.apply_into(conversation, input, at_ms, out),
+            BatchItem::Advance { at_ms } => self.advance_into(at_ms, out),
+        }
     }
 
     /// Gives `id` a slot with a fresh conversation.

@@ -261,19 +261,7 @@ fn record_calls<T: cxspec_timer::TimerQueue<cxspec_spec::engine::TimerRef>>(
     let (mut items, mut calls) = (Vec::new(), Vec::new());
     let mut call = |engine: &mut Engine<T>, item: BatchItem| {
         let mut out = Vec::new();
-        let result = match item {
-            BatchItem::At {
-                handle,
-                input,
-                at_ms,
-            } => engine.apply_at(handle, input, at_ms, &mut out),
-            BatchItem::Id {
-                conversation,
-                input,
-                at_ms,
-            } => engine.apply_into(conversation, input, at_ms, &mut out),
-            BatchItem::Advance { at_ms } => engine.advance_into(at_ms, &mut out),
-        };
+        let result = engine.apply_item(item, &mut out);
         items.push(item);
         calls.push((out, result.clone()));
         result
