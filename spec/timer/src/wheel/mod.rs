@@ -11,8 +11,10 @@
 //!   cascade reads its slab slot, a cache miss at a million timers. Level 0 spans 4 s and
 //!   level 1 4.6 h, so an SLA timer (seconds to an hour) cascades at most once, where six-bit
 //!   levels cascaded an hour-out timer three times (BENCHMARKS.md, third round, has both).
-//!   The price is a larger fixed table (about 1 MB of bucket headers) and sparse level-0
-//!   buckets, which `advance` fires in one gathered pass (below).
+//!   The price: a larger fixed table (about 1 MB of bucket headers), sparse level-0 buckets
+//!   (fired in one gathered pass, below), and a larger hot set for arm and cancel, whose
+//!   bucket header and chain tail are one of ~880 for an hour of timers instead of one of a
+//!   few (BENCHMARKS.md measures both sides).
 //! - One extra bucket, `OVERDUE`, takes timers armed or reset to a deadline `<= now`; they fire
 //!   first at the next `advance`.
 //! - Per level an occupancy bitmap of 64 words with a summary word over them, and a mask of
@@ -62,7 +64,8 @@
 //! directly into it until `now` has entered that range, i.e. after the cascade (and a bucket
 //! that time has passed holds no entries: it was processed, or emptied when its last live
 //! timer left). A level-0 bucket holds one deadline, so its order is (deadline, sequence) and
-//! it fires as it stands. Two places sort, both in place into a reused buffer, and only when
+//! it fires as it stands. Besides the run's radix sort (stable, so equal digits keep entry
+//! order), two places sort, both in place into a reused buffer, and only when
 //! out of order: `OVERDUE`, which holds arbitrary past deadlines, and the few (at most 64)
 //! timers of a level >= 2 bucket that are already due by the end of the current `advance`,
 //! which fire straight from that bucket instead of cascading through every lower level.
@@ -70,7 +73,8 @@
 //!
 //! # Costs
 //! arm, cancel, reset: O(1) amortised. advance: O(1) when nothing is due, plus O(levels) per
-//! fired timer (a timer cascades at most once per level). next_deadline: O(1) unless the
+//! fired timer (a timer cascades at most once per level), plus O(64) per level-1 range entered
+//! (the run's radix counters; a run of up to 16 entries is insertion-sorted instead). next_deadline: O(1) unless the
 //! earliest timer sits in a level >= 1 bucket whose cached minimum was invalidated by removing
 //! it; then that bucket is scanned once and the minimum cached again.
 //!
