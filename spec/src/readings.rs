@@ -591,7 +591,10 @@ mod tests {
         .into_iter()
         .map(|file| {
             let path = format!("{}/src/{file}", env!("CARGO_MANIFEST_DIR"));
-            (file, std::fs::read_to_string(&path).unwrap())
+            (
+                file,
+                std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}")),
+            )
         })
         .collect()
     }
