@@ -5,6 +5,8 @@
 //! a record out of order. Each test says what the change must give and why. At the end, the
 //! vendor's stream (`--format cim`): a log written from the engine under `vendor-code`.
 
+#[path = "support/scratch.rs"]
+mod scratch;
 use cxspec_conformance::replay::format::{to_json_line, ConversationName, Item, JsonLines};
 use cxspec_conformance::replay::judge::{Kind, Options, Verdict};
 use cxspec_conformance::replay::{replay, Outcome};
@@ -12,6 +14,7 @@ use cxspec_conformance::suite::Suite;
 use cxspec_spec::{
     AgentId, ChannelKind, Config, ConversationState, Input, Published, RuleSet, Rules, SessionId,
 };
+use scratch::Scratch;
 use std::io::Write;
 use std::process::Command;
 
@@ -739,8 +742,7 @@ fn a_conversation_that_follows_its_rules_can_still_break_a_mission_invariant() {
 /// thresholds, and does not read a threshold as a second live SLA (it did, before).
 #[test]
 fn a_threshold_published_as_a_start_is_not_a_second_sla_under_r_23() {
-    let dir = std::env::temp_dir().join(format!("cxspec-replay-r23-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = Scratch::new("replay", "r23");
     let log = dir.join("r23.jsonl");
     let bin = env!("CARGO_BIN_EXE_cxspec");
     let made = std::process::Command::new(bin)
@@ -814,10 +816,8 @@ fn vendor_log(dir: &std::path::Path, name: &str, extra: &[&str]) -> (String, u64
     )
 }
 
-fn tempdir(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("cxspec-replay-cim-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+fn tempdir(name: &str) -> Scratch {
+    Scratch::new("replay-cim", name)
 }
 
 /// `N records in` from the report's first line.

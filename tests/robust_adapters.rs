@@ -11,19 +11,19 @@
 //! protocol (`cxspec conform --serve-reference`), so every reply is right except the one
 //! the fault touches.
 
+#[path = "support/scratch.rs"]
+mod scratch;
 use cxspec_conformance::runner::{exit_code, run, Options, Target, Verdict};
 use cxspec_conformance::vector::{load_dir, Vector};
-use std::path::{Path, PathBuf};
+use scratch::Scratch;
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 const CXSPEC: &str = env!("CARGO_BIN_EXE_cxspec");
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("cxspec-robust-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+fn scratch(name: &str) -> Scratch {
+    Scratch::new("robust", name)
 }
 
 /// The `sla` seed vectors (the Python monitor's suite), in file order.

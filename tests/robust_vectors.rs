@@ -8,8 +8,11 @@
 //! deleted lines, deep nesting, huge numbers) and holds `load_dir` to the same promise.
 //! Timings are never asserted: a generous watchdog only turns a hang into a failure.
 
+#[path = "support/scratch.rs"]
+mod scratch;
 use cxspec_conformance::vector::{load_dir, Vector, VectorError};
 use proptest::prelude::*;
+use scratch::Scratch;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
@@ -17,37 +20,6 @@ use std::time::{Duration, Instant};
 
 /// How long anything here may take before it counts as a hang (never a timing assertion).
 const WATCHDOG: Duration = Duration::from_secs(30);
-
-/// A fresh directory under the system temp dir, removed again when dropped.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Scratch {
-        let path =
-            std::env::temp_dir().join(format!("cxspec-robust-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).unwrap();
-        Scratch(path)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-
-    /// Writes `text` at `relative`, creating directories.
-    fn write(&self, relative: &str, text: &str) -> PathBuf {
-        let path = self.0.join(relative);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, text).unwrap();
-        path
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// A committed vector's text, by `<suite>/<id>`.
 fn committed(name: &str) -> String {
@@ -115,8 +87,8 @@ fn line_of(text: &str, needle: &str) -> usize {
 #[test]
 fn symlink_loops_are_followed_once_and_never_loop() {
     use std::os::unix::fs::symlink;
-    let dir = Scratch::new("symlinks");
-    let outside = Scratch::new("symlinks-outside");
+    let dir = Scratch::new("robust", "symlinks");
+    let outside = Scratch::new("robust", "symlinks-outside");
     dir.write(
         "system/seed-case-1-single-agent.yaml",
         &committed("system/seed-case-1-single-agent"),
@@ -157,7 +129,7 @@ fn symlink_loops_are_followed_once_and_never_loop() {
 
 #[test]
 fn a_fifo_named_yaml_is_malformed_and_never_opened() {
-    let dir = Scratch::new("fifo");
+    let dir = Scratch::new("robust", "fifo");
     dir.write(
         "system/seed-case-1-single-agent.yaml",
         &committed("system/seed-case-1-single-agent"),
@@ -175,7 +147,7 @@ fn a_fifo_named_yaml_is_malformed_and_never_opened() {
 
 #[test]
 fn duplicate_ids_in_a_suite_are_malformed_naming_both_files() {
-    let dir = Scratch::new("duplicates");
+    let dir = Scratch::new("robust", "duplicates");
     let text = committed("system/seed-case-1-single-agent");
     let first = dir.write("more/seed-case-1-single-agent.yaml", &text);
     let second = dir.write("system/seed-case-1-single-agent.yaml", &text);
@@ -198,7 +170,7 @@ fn duplicate_ids_in_a_suite_are_malformed_naming_both_files() {
 
 #[test]
 fn deep_nesting_is_rejected_before_parsing_with_file_and_line() {
-    let dir = Scratch::new("nesting");
+    let dir = Scratch::new("robust", "nesting");
     let text = committed("system/seed-case-1-single-agent");
     // 200 KB of flow nesting in one value, and block nesting by indentation in another file.
     let flow = text.replacen(
@@ -227,7 +199,7 @@ fn deep_nesting_is_rejected_before_parsing_with_file_and_line() {
 
 #[test]
 fn oversized_files_and_lines_are_rejected_before_parsing() {
-    let dir = Scratch::new("oversized");
+    let dir = Scratch::new("robust", "oversized");
     let text = committed("system/seed-case-1-single-agent");
     let long_line = text.replacen("title: \"", &format!("title: \"{}", "x".repeat(100_000)), 1);
     let long_path = dir.write("system/seed-case-1-single-agent.yaml", &long_line);
@@ -275,7 +247,7 @@ fn committed_vectors_stay_far_inside_the_limits() {
 
 #[test]
 fn unknown_enum_values_name_the_field_and_put_the_value_in_the_message() {
-    let dir = Scratch::new("enums");
+    let dir = Scratch::new("robust", "enums");
     let text = committed("system/seed-case-1-single-agent");
     let fax = text.replacen("channel: NON_VOICE}", "channel: FAX}", 1);
     let fax_path = dir.write("system/seed-case-1-single-agent.yaml", &fax);
@@ -309,7 +281,7 @@ fn unknown_enum_values_name_the_field_and_put_the_value_in_the_message() {
 
 #[test]
 fn unknown_rule_ids_in_a_scenario_file_are_malformed() {
-    let dir = Scratch::new("scenario-rules");
+    let dir = Scratch::new("robust", "scenario-rules");
     let text = "name: mine\ntitle: a file\nrules: [SLA-02, SLA-99]\nsteps:\n  - at_ms: 0\n    event: SESSION_STARTED\n    session: 1\n    channel: NON_VOICE\n";
     let path = dir.write("mine.yaml", text);
     let (code, out, err) = simulate(&path);
@@ -344,7 +316,7 @@ fn shift(text: &str, key: &str, offset: u64) -> String {
 
 #[test]
 fn times_beyond_the_time_domain_are_malformed_never_wrapped() {
-    let dir = Scratch::new("huge-times");
+    let dir = Scratch::new("robust", "huge-times");
     // The first step of a case moved to just below u64::MAX, expecting the deadline that
     // wrapping arithmetic computes (150000 - 1001): the old reference agreed, and it passed.
     let case = committed("system/seed-case-1-single-agent");
@@ -386,7 +358,7 @@ fn times_beyond_the_time_domain_are_malformed_never_wrapped() {
 
 #[test]
 fn a_vector_that_skips_a_required_advance_is_malformed_not_a_fail() {
-    let dir = Scratch::new("skipped-advance");
+    let dir = Scratch::new("robust", "skipped-advance");
     // seed-case-4: a queue transfer at 6000 ms arms the request TTL; an advance to 126000
     // fires it. Remove that advance and put an input after the deadline.
     let text = committed("system/seed-case-4-transfer-no-agent");
@@ -553,7 +525,7 @@ proptest! {
         picks in prop::collection::vec((any::<prop::sample::Index>(), mutation()), 1..4)
     ) {
         let samples = sample_files();
-        let dir = Scratch::new("fuzz");
+        let dir = Scratch::new("robust", "fuzz");
         let mut written = Vec::new();
         for (pick, mutation) in &picks {
             let (relative, text) = &samples[pick.index(samples.len())];

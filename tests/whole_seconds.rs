@@ -4,10 +4,12 @@
 //! covers every rule the committed set covers, the reference passes all of it, and the
 //! command will not overwrite the committed set.
 
+#[path = "support/scratch.rs"]
+mod scratch;
 use cxspec_conformance::generate::{generate, generate_with, Precision};
 use cxspec_spec::Config;
+use scratch::Scratch;
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 use std::process::Command;
 
 fn cxspec(args: &[&str]) -> std::process::Output {
@@ -71,9 +73,7 @@ fn every_vector_of_the_set_is_whole_seconds_and_it_covers_what_the_committed_set
 
 #[test]
 fn the_reference_passes_the_whole_second_set_and_the_committed_set_is_left_alone() {
-    let dir: PathBuf =
-        std::env::temp_dir().join(format!("cxspec-whole-seconds-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = Scratch::new("whole-seconds", "vectors");
     let out = cxspec(&[
         "vectors",
         "generate",
