@@ -36,9 +36,11 @@
 
 use std::fmt;
 
+mod huge_pages;
 mod ordered;
 mod wheel;
 
+pub use huge_pages::{advise_huge_pages, advise_huge_pages_if_grown};
 pub use ordered::OrderedMapTimers;
 pub use wheel::TimingWheel;
 

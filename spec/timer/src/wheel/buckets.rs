@@ -12,11 +12,14 @@
 //!   64 words and a summary word, and a mask of non-empty levels, so the next bucket is three
 //!   `trailing_zeros` away.
 //!
+//! The block pool asks for huge pages (`huge_pages.rs`): buckets are scattered through it.
+//!
 //! Left out: which entries are stale (the slab knows; compaction asks it through `&Slab`).
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 
 use super::slab::{self, Slab};
+use crate::advise_huge_pages;
 
 pub(super) const LEVEL_BITS: u32 = 12;
 pub(super) const SLOTS_PER_LEVEL: usize = 1 << LEVEL_BITS;
@@ -193,9 +196,11 @@ impl Buckets {
             })
             .collect();
         let blocks = capacity.div_ceil(BLOCK);
+        // Plus a few for the part-filled last blocks of the buckets in use.
+        let blocks = Vec::with_capacity(blocks + blocks.min(BLOCK_SPARE));
+        advise_huge_pages(&blocks);
         Self {
-            // Plus a few for the part-filled last blocks of the buckets in use.
-            blocks: Vec::with_capacity(blocks + blocks.min(BLOCK_SPARE)),
+            blocks,
             free_blocks: Vec::new(),
             digits: Vec::new(),
             run: Vec::new(),
@@ -279,6 +284,7 @@ impl Buckets {
             // slab, and a doubled pool would idle up to 8 bytes per live timer. (Large
             // reallocations are remapped rather than copied by the system allocator.)
             self.blocks.reserve_exact(self.blocks.len() / 8 + 4);
+            advise_huge_pages(&self.blocks);
         }
         self.blocks.push(Block {
             entries: [Entry { slot: 0, stamp: 0 }; BLOCK],

@@ -11,13 +11,15 @@
 //! through the slots: popping a threaded list reads the popped slot to find the next one, so
 //! consecutive arms into cold slots would wait on each other's cache misses.
 //!
+//! The slot array asks for huge pages (`huge_pages.rs`): it is read at random.
+//!
 //! Left out: the buckets (in `buckets.rs`); what to do when a stamp is about to wrap (the wheel
 //! purges every stale entry first, see `TimingWheel::bump_stamp`); shrinking.
 
 use std::mem::MaybeUninit;
 
 use super::buckets::{Entry, NIL};
-use crate::TimerId;
+use crate::{advise_huge_pages, advise_huge_pages_if_grown, TimerId};
 
 /// A vacant slot with its generation and (even) stamp, so `insert` can fill it without reading
 /// it first: arms into cold slots then overlap their cache misses instead of stalling on each.
@@ -47,8 +49,10 @@ pub(super) struct Slab<P> {
 
 impl<P> Slab<P> {
     pub(super) fn with_capacity(capacity: usize) -> Self {
+        let slots = Vec::with_capacity(capacity);
+        advise_huge_pages(&slots);
         Self {
-            slots: Vec::with_capacity(capacity),
+            slots,
             free: Vec::new(),
             len: 0,
         }
@@ -85,12 +89,14 @@ impl<P> Slab<P> {
             .ok()
             .filter(|&i| i != NIL)
             .expect("more than 2^32 - 1 timer slots");
+        let capacity = self.slots.capacity();
         self.slots.push(Slot {
             deadline_ms,
             payload: MaybeUninit::new(payload),
             stamp: 1,
             generation: 0,
         });
+        advise_huge_pages_if_grown(&self.slots, capacity);
         (index, 0, 1)
     }
 
