@@ -29,9 +29,7 @@
 //! caller that knows its next inputs do that earlier still. A slot freed by a closed
 //! conversation is reused, with a new generation, so an old handle is refused, never misread.
 //! A timer's payload names its conversation's slot, so an expiry reaches its conversation
-//! without a probe of the ID table. The slab asks the kernel for 2 MiB pages
-//! ([`cxspec_timer::advise_huge_pages`]): slots are reached at random, and on 4 KiB pages
-//! nearly every step at a million conversations would first wait for a page walk.
+//! without a probe of the ID table.
 //!
 //! [`Engine::apply_batch`] steps a batch of inputs exactly as the single calls would, and uses
 //! what a batch tells it: it requests the slot of the conversation a few items ahead and,
@@ -45,9 +43,7 @@ use crate::readings::Rules;
 use crate::rules::RuleSet;
 use crate::system::System;
 use crate::{Outcome, TimerEffect};
-use cxspec_timer::{
-    advise_huge_pages_if_grown, Expired, OrderedMapTimers, TimerId, TimerQueue, TimingWheel,
-};
+use cxspec_timer::{Expired, OrderedMapTimers, TimerId, TimerQueue, TimingWheel};
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -547,7 +543,6 @@ impl<T: TimerQueue<TimerRef>> Engine<T> {
             }
             None => {
                 let index = u32::try_from(self.slots.len()).expect("2^32 open conversations");
-                let capacity = self.slots.capacity();
                 self.slots.push(Slot {
                     id,
                     generation: 0,
@@ -555,7 +550,6 @@ impl<T: TimerQueue<TimerRef>> Engine<T> {
                     system: System::new(),
                     armed: Armed::default(),
                 });
-                advise_huge_pages_if_grown(&self.slots, capacity);
                 index
             }
         };

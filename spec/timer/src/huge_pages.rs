@@ -7,6 +7,12 @@
 //! 2 MiB pages the slab of a million timers needs a dozen translations. BENCHMARKS.md
 //! ("Issue 14, fourth round") measures what this buys.
 //!
+//! Only arrays allocated to their working size up front are advised
+//! (`TimingWheel::with_capacity`), never on growth: a reallocation moves a buffer, which
+//! splits its huge pages until the kernel collapses them again in the background. Measured
+//! on the engine, which grows its wheel and its conversation slab from empty, advising on
+//! every growth made it 3-15 % slower, where a presized wheel gains 15-20 % on cancel.
+//!
 //! Linux only, and advice only: `madvise(MADV_HUGEPAGE)`, which takes effect when the
 //! system's transparent huge pages are set to `madvise` (a common default) or `always`, and
 //! is ignored (as is any error) when they are `never` or elsewhere. It changes how memory is
@@ -19,24 +25,15 @@
 const HUGE_PAGE: usize = 2 << 20;
 
 /// Advises the kernel to back `v`'s whole buffer (its capacity, not only its length) with
-/// huge pages, if it spans at least one. Call it after the buffer was allocated or moved.
-// Out of line and cold: it runs once per reallocation, and inlined it would make the hot
-// paths that may grow a buffer (an arm's slot push) too large to inline themselves.
+/// huge pages, if it spans at least one. Call it once, on a buffer allocated to its working
+/// size, before it is first written.
+// Out of line and cold: inlined into a constructor it would only make that larger.
 #[cold]
 #[inline(never)]
 pub fn advise_huge_pages<T>(v: &Vec<T>) {
     let bytes = v.capacity() * std::mem::size_of::<T>();
     if bytes >= HUGE_PAGE {
         advise(v.as_ptr().cast(), bytes);
-    }
-}
-
-/// [`advise_huge_pages`] after an operation that may have moved `v`: only when its capacity
-/// changed from `old_capacity`, so a push that did not reallocate costs no system call.
-#[inline]
-pub fn advise_huge_pages_if_grown<T>(v: &Vec<T>, old_capacity: usize) {
-    if v.capacity() != old_capacity {
-        advise_huge_pages(v);
     }
 }
 

@@ -40,7 +40,7 @@ mod huge_pages;
 mod ordered;
 mod wheel;
 
-pub use huge_pages::{advise_huge_pages, advise_huge_pages_if_grown};
+pub use huge_pages::advise_huge_pages;
 pub use ordered::OrderedMapTimers;
 pub use wheel::TimingWheel;
 

@@ -12,7 +12,8 @@
 //!   64 words and a summary word, and a mask of non-empty levels, so the next bucket is three
 //!   `trailing_zeros` away.
 //!
-//! The block pool asks for huge pages (`huge_pages.rs`): buckets are scattered through it.
+//! A block pool sized up front asks for huge pages (`huge_pages.rs`): buckets are scattered
+//! through it.
 //!
 //! Left out: which entries are stale (the slab knows; compaction asks it through `&Slab`).
 
@@ -284,7 +285,6 @@ impl Buckets {
             // slab, and a doubled pool would idle up to 8 bytes per live timer. (Large
             // reallocations are remapped rather than copied by the system allocator.)
             self.blocks.reserve_exact(self.blocks.len() / 8 + 4);
-            advise_huge_pages(&self.blocks);
         }
         self.blocks.push(Block {
             entries: [Entry { slot: 0, stamp: 0 }; BLOCK],

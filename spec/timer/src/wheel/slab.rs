@@ -11,7 +11,7 @@
 //! through the slots: popping a threaded list reads the popped slot to find the next one, so
 //! consecutive arms into cold slots would wait on each other's cache misses.
 //!
-//! The slot array asks for huge pages (`huge_pages.rs`): it is read at random.
+//! A slot array sized up front asks for huge pages (`huge_pages.rs`): it is read at random.
 //!
 //! Left out: the buckets (in `buckets.rs`); what to do when a stamp is about to wrap (the wheel
 //! purges every stale entry first, see `TimingWheel::bump_stamp`); shrinking.
@@ -19,7 +19,7 @@
 use std::mem::MaybeUninit;
 
 use super::buckets::{Entry, NIL};
-use crate::{advise_huge_pages, advise_huge_pages_if_grown, TimerId};
+use crate::{advise_huge_pages, TimerId};
 
 /// A vacant slot with its generation and (even) stamp, so `insert` can fill it without reading
 /// it first: arms into cold slots then overlap their cache misses instead of stalling on each.
@@ -89,14 +89,12 @@ impl<P> Slab<P> {
             .ok()
             .filter(|&i| i != NIL)
             .expect("more than 2^32 - 1 timer slots");
-        let capacity = self.slots.capacity();
         self.slots.push(Slot {
             deadline_ms,
             payload: MaybeUninit::new(payload),
             stamp: 1,
             generation: 0,
         });
-        advise_huge_pages_if_grown(&self.slots, capacity);
         (index, 0, 1)
     }
 
