@@ -11,8 +11,12 @@
 //!   in flight; the time per load is what independent misses cost when the core overlaps
 //!   them, the regime of a bucket walk or of unrelated inputs.
 //!
-//! Timed with thread CPU time (`support/clock.rs`), as the other benches. Left out: huge
-//! pages (the system decides), NUMA (one node here), bandwidth-bound streaming.
+//! - `chase_huge`, `chase_x8_huge` (8 MiB and up): the same on memory the kernel was asked to
+//!   back with 2 MiB pages (`cxspec_timer::advise_huge_pages`, as a presized wheel asks), so
+//!   the difference is what TLB misses and page walks add to each miss.
+//!
+//! Timed with thread CPU time (`support/clock.rs`), as the other benches. Left out: NUMA (one
+//! node here), bandwidth-bound streaming.
 //!
 //! ```sh
 //! cargo bench --bench memory_latency
@@ -39,15 +43,20 @@ struct Line {
     next: u32,
 }
 
-/// A random cycle through `lines` lines (Sattolo: one cycle, every line visited once).
-fn cycle(lines: usize) -> Vec<Line> {
+/// A random cycle through `lines` lines (Sattolo: one cycle, every line visited once), on
+/// memory advised to use huge pages if `huge`.
+fn cycle(lines: usize, huge: bool) -> Vec<Line> {
     let mut order: Vec<u32> = (0..lines as u32).collect();
     let mut rng = SplitMix(0xC4A5_E000 ^ lines as u64);
     for i in (1..lines).rev() {
         let j = (rng.next() % i as u64) as usize;
         order.swap(i, j);
     }
-    let mut memory = vec![Line { next: 0 }; lines];
+    let mut memory = Vec::with_capacity(lines);
+    if huge {
+        cxspec_timer::advise_huge_pages(&memory);
+    }
+    memory.resize(lines, Line { next: 0 });
     for w in 0..lines {
         memory[order[w] as usize].next = order[(w + 1) % lines];
     }
@@ -85,11 +94,19 @@ fn bench(c: &mut Criterion) {
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2));
     for (label, bytes) in sizes {
-        let memory = cycle(bytes / 64);
-        for (name, chains) in [("chase", 1), ("chase_x8", 8)] {
-            group.bench_with_input(BenchmarkId::new(name, label), &chains, |b, &chains| {
-                b.iter_custom(|iters| chase(&memory, chains, iters.max(chains as u64)))
-            });
+        for huge in [false, true] {
+            if huge && bytes < 8 * KIB * KIB {
+                // A few huge pages at most: nothing for the TLB to gain.
+                continue;
+            }
+            let memory = cycle(bytes / 64, huge);
+            let suffix = if huge { "_huge" } else { "" };
+            for (name, chains) in [("chase", 1), ("chase_x8", 8)] {
+                let id = BenchmarkId::new(format!("{name}{suffix}"), label);
+                group.bench_with_input(id, &chains, |b, &chains| {
+                    b.iter_custom(|iters| chase(&memory, chains, iters.max(chains as u64)))
+                });
+            }
         }
     }
     group.finish();
