@@ -121,7 +121,9 @@ impl<P> TimingWheel<P> {
     }
 
     /// An empty wheel with room for `capacity` live timers before the slab or the block pool
-    /// reallocates.
+    /// reallocates. On Linux, a slab or pool of 2 MiB or more is advised to live on huge pages
+    /// ([`crate::advise_huge_pages`]): at that size most of its random reads would otherwise
+    /// wait for a page walk first.
     pub fn with_capacity(start_ms: u64, capacity: usize) -> Self {
         Self {
             now_ms: start_ms,
