@@ -196,9 +196,9 @@ impl Buckets {
                 min_exact: AtomicBool::new(true),
             })
             .collect();
-        let blocks = capacity.div_ceil(BLOCK);
+        let needed = capacity.div_ceil(BLOCK);
         // Plus a few for the part-filled last blocks of the buckets in use.
-        let blocks = Vec::with_capacity(blocks + blocks.min(BLOCK_SPARE));
+        let blocks = Vec::with_capacity(needed + needed.min(BLOCK_SPARE));
         advise_huge_pages(&blocks);
         Self {
             blocks,
