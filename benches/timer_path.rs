@@ -419,8 +419,19 @@ impl Built {
         let (chunks, received) = std::sync::mpsc::sync_channel::<Vec<Entry>>(4);
         let worker = std::thread::spawn(move || {
             let rules = RuleSet::Specified;
-            let mut wheel = Replay::new(WheelEngine::new(config(), rules));
-            let mut reference = Replay::new(ReferenceEngine::reference(config(), rules));
+            // Both engines presized for the population (slab, ID table; the wheel for about
+            // 1.07 timers per conversation, as the workload has), so neither grows while it
+            // is measured and both slabs are on huge pages alike.
+            let timers = TimingWheel::with_capacity(0, n + n / 4);
+            let room = n + n / 16;
+            let mut wheel = Replay::new(WheelEngine::with_capacity(config(), rules, timers, room));
+            let reference_timers = OrderedMapTimers::new(0);
+            let mut reference = Replay::new(ReferenceEngine::with_capacity(
+                config(),
+                rules,
+                reference_timers,
+                room,
+            ));
             for chunk in received {
                 wheel.prefill(&chunk);
                 reference.prefill(&chunk);

@@ -327,6 +327,26 @@ impl Engine<OrderedMapTimers<TimerRef>> {
 }
 
 impl<T: TimerQueue<TimerRef>> Engine<T> {
+    /// [`Engine::with_timers`] with room for `conversations` open conversations before the
+    /// slab or the ID table reallocates. The slab is advised to live on huge pages
+    /// ([`cxspec_timer::advise_huge_pages`]): at a million conversations a step's slot is
+    /// reached at random, and on 4 KiB pages nearly every step would first wait for a page
+    /// walk. (Only a presized slab is advised: a huge-page buffer that grows is moved, which
+    /// splits its pages; see BENCHMARKS.md, fourth round.) For a presized wheel, pass
+    /// `TimingWheel::with_capacity`.
+    pub fn with_capacity(
+        config: Config,
+        rules: impl Into<Rules>,
+        timers: T,
+        conversations: usize,
+    ) -> Self {
+        let mut engine = Engine::with_timers(config, rules, timers);
+        engine.slots = Vec::with_capacity(conversations);
+        cxspec_timer::advise_huge_pages(&engine.slots);
+        engine.index = HashMap::with_capacity_and_hasher(conversations, Default::default());
+        engine
+    }
+
     /// `rules`: a rule set, or a rule set with declared readings ([`Rules`]).
     pub fn with_timers(config: Config, rules: impl Into<Rules>, timers: T) -> Self {
         Engine {
