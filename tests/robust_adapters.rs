@@ -298,7 +298,8 @@ fn a_hung_adapter_and_its_children_do_not_outlive_the_run() {
 fn an_interrupted_run_ends_its_adapters() {
     let dir = scratch("interrupt");
     let marker = marker("interrupt");
-    let mut cxspec = Command::new(CXSPEC)
+    let mut command = Command::new(CXSPEC);
+    command
         .args([
             "conform",
             "--suite",
@@ -310,9 +311,21 @@ fn an_interrupted_run_ends_its_adapters() {
         ])
         .arg("--adapter")
         .arg(hanging_adapter(&dir, &marker))
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+        .stdout(std::process::Stdio::null());
+    // A test runner started in the background (`cmd &` in a shell without job control)
+    // passes SIGINT on as ignored, and cxspec rightly keeps an ignored SIGINT ignored: the
+    // interrupt below would then do nothing and the run would go on for minutes. So cxspec
+    // starts here with SIGINT at its default, as from a terminal.
+    use std::os::unix::process::CommandExt;
+    // SAFETY: between fork and exec the closure only calls signal(2), which is
+    // async-signal-safe, and touches no memory of the parent.
+    unsafe {
+        command.pre_exec(|| {
+            libc::signal(libc::SIGINT, libc::SIG_DFL);
+            Ok(())
+        });
+    }
+    let mut cxspec = command.spawn().unwrap();
     // Two workers: two adapters and their two children.
     assert!(
         until(Duration::from_secs(20), || processes_with(&marker).len()
