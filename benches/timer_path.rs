@@ -32,7 +32,10 @@
 //! engines while the generator produces it); then the measured part, in chunks of 1024 inputs
 //! timed by thread CPU time (`CXSPEC_BENCH_CLOCK=wall` for wall time). Outside the timed chunks
 //! every chunk is checked: no rejection, and the same number of published events as the
-//! oracle. The wheel and the reference replay the same log, each fed two ways in turn,
+//! oracle. Both engines are presized for the population (`Engine::with_capacity`, the wheel
+//! by `TimingWheel::with_capacity`), so neither grows while measured and both conversation
+//! slabs are on huge pages alike. The wheel and the reference replay the same log, each fed
+//! two ways in turn,
 //! continuing the log on the same engine: one call per input with no hint (`wheel`,
 //! `reference`), and `Engine::apply_batch` over each chunk (`wheel_batch`, `reference_batch`),
 //! as a caller that reads its inputs in batches can. Setup dominates the run time: about
