@@ -11,7 +11,7 @@
 //! (`TimingWheel::with_capacity`), never on growth: a reallocation moves a buffer, which
 //! splits its huge pages until the kernel collapses them again in the background. Measured
 //! on the engine, which grows its wheel and its conversation slab from empty, advising on
-//! every growth made it 3-15 % slower, where a presized wheel's cancel gained 4-26 % (A/B).
+//! every growth made it 1-19 % slower, where a presized wheel's cancel gained 4-26 % (A/B).
 //!
 //! Linux only, and advice only: `madvise(MADV_HUGEPAGE)`, which takes effect when the
 //! system's transparent huge pages are set to `madvise` (a common default) or `always`, and
