@@ -177,7 +177,7 @@ impl TimerQueue<TimerRef> for Counted {
     fn len(&self) -> usize {
         self.inner.len()
     }
-    fn next_deadline(&self) -> Option<u64> {
+    fn next_deadline(&mut self) -> Option<u64> {
         self.inner.next_deadline()
     }
     fn now_ms(&self) -> u64 {

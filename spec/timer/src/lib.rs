@@ -129,7 +129,9 @@ pub trait TimerQueue<P> {
         self.len() == 0
     }
     /// The earliest deadline among live timers (possibly in the past), or None if empty.
-    fn next_deadline(&self) -> Option<u64>;
+    /// `&mut` because an implementation may finish bookkeeping it deferred first (the wheel
+    /// settles the buckets of its latest cancels and resets); the queue's meaning is unchanged.
+    fn next_deadline(&mut self) -> Option<u64>;
     /// The logical time of the last successful `advance` (or the start time).
     fn now_ms(&self) -> u64;
     /// A hint that `id` is about to be cancelled or reset: an implementation may start

@@ -135,7 +135,7 @@ impl<P> TimerQueue<P> for OrderedMapTimers<P> {
         self.order.len()
     }
 
-    fn next_deadline(&self) -> Option<u64> {
+    fn next_deadline(&mut self) -> Option<u64> {
         self.order
             .first_key_value()
             .map(|(&(deadline, _), _)| deadline)

@@ -502,9 +502,11 @@ impl Buckets {
     }
 
     /// Records that the timer whose deadline was `deadline_ms` left `bucket` (its entry is
-    /// already stale: the caller bumped the stamp). Empties or compacts the bucket as needed.
+    /// already stale: the caller bumped the stamp). Empties the bucket if that was its last
+    /// live timer; compaction is the caller's next step (`compact_if_stale`), once every
+    /// timer leaving has been counted, so that compaction sees exact counts.
     #[inline]
-    pub(super) fn unplace<P>(&mut self, bucket: usize, deadline_ms: u64, slab: &Slab<P>) {
+    pub(super) fn unplace(&mut self, bucket: usize, deadline_ms: u64) {
         let b = &mut self.headers[bucket];
         b.live -= 1;
         if b.live == 0 {
@@ -516,6 +518,12 @@ impl Buckets {
             // Another timer may share the minimum; recomputing is deferred to `min`.
             *b.min_exact.get_mut() = false;
         }
+    }
+
+    /// Compacts `bucket` if its stale entries have piled up past the limit.
+    #[inline]
+    pub(super) fn compact_if_stale<P>(&mut self, bucket: usize, slab: &Slab<P>) {
+        let b = &self.headers[bucket];
         if b.entries > STALE_FACTOR * b.live + STALE_SLACK {
             self.compact(bucket, slab);
         }

@@ -28,6 +28,11 @@
 //!   fire; an entry whose stamp no longer matches its slot's is stale and is skipped. So
 //!   `cancel` touches one slab slot, and walking a bucket reads its entries sequentially while
 //!   the slab reads are independent of each other and prefetched ahead of use.
+//! - Bucket bookkeeping for a cancel or reset is deferred: the old deadline goes into a
+//!   small buffer (32), and the counts, minima and compaction of those buckets are settled
+//!   together when it fills and before anything reads them (`advance`, `next_deadline`).
+//!   So a cancel waits on its slot's cache miss only for the handle check, and the next
+//!   cancels' misses overlap it (BENCHMARKS.md, fifth round, measures what that bought).
 //!
 //! # Why arrays, not intrusive lists
 //! tokio and Linux thread each bucket as a doubly linked list through the timer entries. That
@@ -45,7 +50,9 @@
 //! Each bucket counts its live timers (a live timer's bucket is recomputable from its deadline
 //! and `now`, as in tokio). A bucket whose live count drops to zero is emptied at once, and a
 //! bucket with more than three times as many entries as live timers (plus a small slack) is
-//! compacted in place, so stale entries never outnumber live ones more than twice per bucket.
+//! compacted in place, so stale entries never outnumber live ones more than twice per bucket
+//! (plus, between two settles, the at most 32 entries of timers whose leaving is not yet
+//! settled).
 //! Stamps are `u32`: when one wraps, every stale entry in every bucket is purged first, so an
 //! old entry can never match a recycled stamp.
 //!
@@ -100,6 +107,8 @@ use crate::{Expired, StaleTimer, TimeWentBackwards, TimerId, TimerQueue};
 const PREFETCH_AHEAD: usize = 16;
 /// At most this many due timers are sorted and fired straight from a level >= 2 bucket.
 const DIRECT_FIRE_MAX: usize = 64;
+/// At most this many cancels and resets wait for their old bucket to be told (`leave`).
+const LEAVING_MAX: usize = 32;
 
 /// Hierarchical timing wheel; see the module documentation for its shape and guarantees.
 pub struct TimingWheel<P> {
@@ -112,6 +121,10 @@ pub struct TimingWheel<P> {
     gathered: Vec<Entry>,
     /// Reused by `level1_to_run`.
     unsorted: Vec<RunEntry>,
+    /// Deadlines of timers that left their bucket (cancelled or reset) whose bucket has not
+    /// been told yet: `leaving[..leaving_len]`, settled by `settle`.
+    leaving: [u64; LEAVING_MAX],
+    leaving_len: usize,
 }
 
 impl<P> TimingWheel<P> {
@@ -132,6 +145,8 @@ impl<P> TimingWheel<P> {
             scratch: Vec::new(),
             gathered: Vec::new(),
             unsorted: Vec::new(),
+            leaving: [0; LEAVING_MAX],
+            leaving_len: 0,
         }
     }
 
@@ -152,10 +167,47 @@ impl<P> TimingWheel<P> {
         self.slab.bump_stamp(index, by)
     }
 
+    /// Records that a timer with `deadline_ms` left its bucket; its entry there is already
+    /// stale (the caller bumped the stamp). The bucket's count, minimum and compaction wait
+    /// until `settle`, so a cancel or reset does no work that depends on the slot it has just
+    /// asked for beyond checking the handle: the core can go on to the next operation, and
+    /// its slot miss, while this one's is outstanding. Counting the bucket right away made
+    /// a chain of a dozen instructions wait on every miss, and those waiting instructions,
+    /// not the misses, capped how many cancels overlapped (BENCHMARKS.md, fifth round).
+    #[inline]
+    fn leave(&mut self, deadline_ms: u64) {
+        self.leaving[self.leaving_len] = deadline_ms;
+        self.leaving_len += 1;
+        // Settled with this one in, never before it: its entry is already stale, so a
+        // compaction now must also count it out.
+        if self.leaving_len == LEAVING_MAX {
+            self.settle();
+        }
+    }
+
+    /// Tells the buckets about every timer that left since the last settle: first every
+    /// count (so a bucket whose last live timer left is emptied, and counts are exact), then
+    /// compaction where stale entries have piled up. Everything that reads counts, minima or
+    /// occupancy (`advance`, `next_deadline`, `purge_stale`) settles first; `arm`, `place`
+    /// and `unplace` only ever see counts that are too high, by the timers still leaving,
+    /// which keeps a bucket occupied and its cached minimum a lower bound, as they must be.
+    fn settle(&mut self) {
+        let leaving = std::mem::take(&mut self.leaving_len);
+        for &deadline_ms in &self.leaving[..leaving] {
+            self.buckets
+                .unplace(bucket_for(self.now_ms, deadline_ms), deadline_ms);
+        }
+        for &deadline_ms in &self.leaving[..leaving] {
+            self.buckets
+                .compact_if_stale(bucket_for(self.now_ms, deadline_ms), &self.slab);
+        }
+    }
+
     /// Compacts every bucket. Needed only when some slot's stamp wraps (after 2^31 resets
     /// of one slot), so its cost does not matter.
     #[cold]
     fn purge_stale(&mut self) {
+        self.settle();
         for bucket in 0..buckets::BUCKETS {
             self.buckets.compact(bucket, &self.slab);
         }
@@ -351,8 +403,7 @@ impl<P> TimerQueue<P> for TimingWheel<P> {
         let deadline_ms = self.slab.deadline(index);
         self.bump_stamp(index, 1);
         let payload = self.slab.release(index);
-        let bucket = bucket_for(self.now_ms, deadline_ms);
-        self.buckets.unplace(bucket, deadline_ms, &self.slab);
+        self.leave(deadline_ms);
         Some(payload)
     }
 
@@ -360,8 +411,7 @@ impl<P> TimerQueue<P> for TimingWheel<P> {
         let index = self.slab.live_index(id).ok_or(StaleTimer(id))?;
         let old_ms = self.slab.deadline(index);
         let stamp = self.bump_stamp(index, 2);
-        self.buckets
-            .unplace(bucket_for(self.now_ms, old_ms), old_ms, &self.slab);
+        self.leave(old_ms);
         self.slab.set_deadline(index, deadline_ms);
         let bucket = bucket_for(self.now_ms, deadline_ms);
         self.buckets
@@ -380,6 +430,7 @@ impl<P> TimerQueue<P> for TimingWheel<P> {
                 requested_ms: now_ms,
             });
         }
+        self.settle();
         // Overdue deadlines are <= the old now, below every deadline in the wheel.
         if self.buckets.live(OVERDUE) != 0 {
             self.fire_overdue(fired);
@@ -404,7 +455,8 @@ impl<P> TimerQueue<P> for TimingWheel<P> {
         self.slab.len()
     }
 
-    fn next_deadline(&self) -> Option<u64> {
+    fn next_deadline(&mut self) -> Option<u64> {
+        self.settle();
         if self.buckets.live(OVERDUE) != 0 {
             return Some(self.buckets.min(OVERDUE, &self.slab));
         }
@@ -433,7 +485,7 @@ impl<P> fmt::Debug for TimingWheel<P> {
         f.debug_struct("TimingWheel")
             .field("now_ms", &self.now_ms)
             .field("len", &self.len())
-            .field("next_deadline", &self.next_deadline())
+            .field("leaving", &self.leaving_len)
             .field("slab_slots", &self.slab.allocated())
             .field("blocks", &self.buckets.allocated())
             .finish()
@@ -564,7 +616,9 @@ mod tests {
     }
 
     impl<P> TimingWheel<P> {
-        fn all_entries(&self) -> Vec<Entry> {
+        /// Every bucket entry, once every cancel and reset has been settled.
+        fn all_entries(&mut self) -> Vec<Entry> {
+            self.settle();
             (0..BUCKETS)
                 .flat_map(|b| self.buckets.entries_of(b))
                 .collect()
