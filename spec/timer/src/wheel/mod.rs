@@ -541,6 +541,30 @@ mod tests {
     }
 
     #[test]
+    fn a_cancel_that_wraps_the_stamp_purges_stale_entries_first() {
+        let mut wheel = TimingWheel::new(0);
+        let c1 = wheel.arm(1_000, 'a');
+        let c2 = wheel.arm(2_000, 'b');
+        let id = wheel.arm(1_000, 'x'); // stamp 1
+        wheel.reset(id, 2_000).unwrap(); // stamp 3; its entry at 1_000 (stamp 1) is stale
+        let old = wheel.slab.force_stamp(id.slot(), u32::MAX);
+        wheel.buckets.restamp(id.slot(), old, u32::MAX);
+        // The cancel wraps the stamp to 0, and the next arm into the slot takes stamp 1,
+        // the stamp of the stale entry at 1_000: without the purge, `next` fires there.
+        assert_eq!(wheel.cancel(id), Some('x'));
+        let next = wheel.arm(1_500, 'n');
+        assert_eq!(next.slot(), id.slot());
+        assert_eq!(wheel.slab.stamp(next.slot()), 1);
+        let mut fired = Vec::new();
+        wheel.advance(1_499, &mut fired).unwrap();
+        let early: Vec<_> = fired.iter().map(|e| e.id).collect();
+        assert_eq!(early, [c1], "nothing but `c1` is due by 1_499");
+        wheel.advance(2_000, &mut fired).unwrap();
+        let got: Vec<_> = fired.iter().map(|e| (e.id, e.deadline_ms)).collect();
+        assert_eq!(got, [(c1, 1_000), (next, 1_500), (c2, 2_000)]);
+    }
+
+    #[test]
     fn stale_entries_stay_bounded_under_endless_resets() {
         let mut wheel = TimingWheel::new(0);
         let ids: Vec<_> = (0..10u64).map(|i| wheel.arm(1_000_000 + i, i)).collect();
