@@ -17,8 +17,6 @@
 //!
 //! Left out: which entries are stale (the slab knows; compaction asks it through `&Slab`).
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
-
 use super::slab::{self, Slab};
 use crate::advise_huge_pages;
 
@@ -149,8 +147,7 @@ impl Walk {
 /// A bucket: a chain of blocks plus counts, and a cached minimum deadline.
 ///
 /// The minimum matters only for level >= 1 buckets and `OVERDUE` (a level-0 bucket holds one
-/// deadline). It is atomic only so `next_deadline(&self)` can refresh the cache without `&mut`
-/// while the wheel stays `Sync`; all accesses are `Relaxed` and from one thread at a time.
+/// deadline); `next_deadline` refreshes it (it takes `&mut self`, since it settles first).
 struct Bucket {
     chain: Chain,
     /// Entries, live and stale.
@@ -158,8 +155,8 @@ struct Bucket {
     /// Live timers; the occupancy bit is set iff this is non-zero.
     live: u32,
     /// When `min_exact`, the least live deadline; otherwise a lower bound.
-    min_ms: AtomicU64,
-    min_exact: AtomicBool,
+    min_ms: u64,
+    min_exact: bool,
 }
 
 /// Every bucket, the block pool they share, and the occupancy bitmaps.
@@ -192,8 +189,8 @@ impl Buckets {
                 chain: Chain::EMPTY,
                 entries: 0,
                 live: 0,
-                min_ms: AtomicU64::new(u64::MAX),
-                min_exact: AtomicBool::new(true),
+                min_ms: u64::MAX,
+                min_exact: true,
             })
             .collect();
         let needed = capacity.div_ceil(BLOCK);
@@ -477,15 +474,14 @@ impl Buckets {
         b.entries += 1;
         b.live += 1;
         if b.live == 1 {
-            *b.min_ms.get_mut() = deadline_ms;
-            *b.min_exact.get_mut() = true;
+            b.min_ms = deadline_ms;
+            b.min_exact = true;
             self.set_occupied(bucket);
         } else {
-            let min = b.min_ms.get_mut();
-            if deadline_ms < *min {
+            if deadline_ms < b.min_ms {
                 // Below even a stale lower bound, so it is the true minimum.
-                *min = deadline_ms;
-                *b.min_exact.get_mut() = true;
+                b.min_ms = deadline_ms;
+                b.min_exact = true;
             }
         }
     }
@@ -514,9 +510,9 @@ impl Buckets {
             self.free_chain(chain);
             return;
         }
-        if deadline_ms == *b.min_ms.get_mut() {
+        if deadline_ms == b.min_ms {
             // Another timer may share the minimum; recomputing is deferred to `min`.
-            *b.min_exact.get_mut() = false;
+            b.min_exact = false;
         }
     }
 
@@ -587,10 +583,10 @@ impl Buckets {
     }
 
     /// The minimum live deadline in a level >= 1 or `OVERDUE` bucket, refreshing the cache.
-    pub(super) fn min<P>(&self, bucket: usize, slab: &Slab<P>) -> u64 {
+    pub(super) fn min<P>(&mut self, bucket: usize, slab: &Slab<P>) -> u64 {
         let b = &self.headers[bucket];
-        if b.min_exact.load(Relaxed) {
-            return b.min_ms.load(Relaxed);
+        if b.min_exact {
+            return b.min_ms;
         }
         let mut min = u64::MAX;
         let mut walk = b.chain.walk();
@@ -601,8 +597,9 @@ impl Buckets {
                 }
             }
         }
-        b.min_ms.store(min, Relaxed);
-        b.min_exact.store(true, Relaxed);
+        let b = &mut self.headers[bucket];
+        b.min_ms = min;
+        b.min_exact = true;
         min
     }
 }
