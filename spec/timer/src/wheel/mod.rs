@@ -191,15 +191,25 @@ impl<P> TimingWheel<P> {
     /// occupancy (`advance`, `next_deadline`, `purge_stale`) settles first; `arm`, `place`
     /// and `unplace` only ever see counts that are too high, by the timers still leaving,
     /// which keeps a bucket occupied and its cached minimum a lower bound, as they must be.
+    #[inline]
     fn settle(&mut self) {
-        let leaving = std::mem::take(&mut self.leaving_len);
-        for &deadline_ms in &self.leaving[..leaving] {
-            self.buckets
-                .unplace(bucket_for(self.now_ms, deadline_ms), deadline_ms);
+        // Most advances find nothing to settle; the check stays inline, the work out of line.
+        if self.leaving_len != 0 {
+            self.settle_leaving();
         }
-        for &deadline_ms in &self.leaving[..leaving] {
-            self.buckets
-                .compact_if_stale(bucket_for(self.now_ms, deadline_ms), &self.slab);
+    }
+
+    #[inline(never)]
+    fn settle_leaving(&mut self) {
+        let leaving = std::mem::take(&mut self.leaving_len);
+        let mut buckets = [0u32; LEAVING_MAX];
+        for (at, &deadline_ms) in self.leaving[..leaving].iter().enumerate() {
+            let bucket = bucket_for(self.now_ms, deadline_ms);
+            buckets[at] = bucket as u32;
+            self.buckets.unplace(bucket, deadline_ms);
+        }
+        for &bucket in &buckets[..leaving] {
+            self.buckets.compact_if_stale(bucket as usize, &self.slab);
         }
     }
 
