@@ -213,6 +213,47 @@ impl<P> TimingWheel<P> {
         }
     }
 
+    /// The bucket that holds the next timer to fire, by the counts as they stand (which may
+    /// still include timers leaving): `OVERDUE` if it has live timers, else the first occupied
+    /// bucket; None if no bucket has live timers.
+    fn first_bucket(&self) -> Option<usize> {
+        if self.buckets.live(OVERDUE) != 0 {
+            return Some(OVERDUE);
+        }
+        let (level, digit) = self.buckets.first_occupied()?;
+        Some(level as usize * SLOTS_PER_LEVEL + digit as usize)
+    }
+
+    /// Whether a timer still leaving left the first bucket. If none did, `next_deadline` can
+    /// answer without settling: counts only ever overstate by the timers leaving, so a bucket
+    /// before the first one is truly empty, and the first one is truly occupied, with its
+    /// cached minimum untouched. So a caller that asks after every step (the engine does)
+    /// settles only when it cancels the next timer due, not at every step.
+    fn leaving_touches_first_bucket(&self) -> bool {
+        let Some(first) = self.first_bucket() else {
+            return false;
+        };
+        self.leaving[..self.leaving_len]
+            .iter()
+            .any(|&deadline_ms| bucket_for(self.now_ms, deadline_ms) == first)
+    }
+
+    /// Whether `advance(until_ms)` will fire or move anything. If not, it only moves the clock,
+    /// and the timers leaving may wait: their buckets all count them (so they are occupied),
+    /// none of them starts by `until_ms`, and so each leaving deadline maps to the same bucket
+    /// under the new clock as under the old (the argument that lets `cancel` find a live
+    /// timer's bucket from its deadline).
+    fn anything_due_by(&self, until_ms: u64) -> bool {
+        match self.first_bucket() {
+            None => false,
+            Some(OVERDUE) => true,
+            Some(bucket) => {
+                let (level, digit) = (bucket / SLOTS_PER_LEVEL, bucket % SLOTS_PER_LEVEL);
+                bucket_start(self.now_ms, level as u32, digit as u32) <= until_ms
+            }
+        }
+    }
+
     /// Compacts every bucket. Needed only when some slot's stamp wraps (after 2^31 resets
     /// of one slot), so its cost does not matter.
     #[cold]
@@ -440,7 +481,9 @@ impl<P> TimerQueue<P> for TimingWheel<P> {
                 requested_ms: now_ms,
             });
         }
-        self.settle();
+        if self.leaving_len != 0 && self.anything_due_by(now_ms) {
+            self.settle_leaving();
+        }
         // Overdue deadlines are <= the old now, below every deadline in the wheel.
         if self.buckets.live(OVERDUE) != 0 {
             self.fire_overdue(fired);
@@ -466,7 +509,9 @@ impl<P> TimerQueue<P> for TimingWheel<P> {
     }
 
     fn next_deadline(&mut self) -> Option<u64> {
-        self.settle();
+        if self.leaving_len != 0 && self.leaving_touches_first_bucket() {
+            self.settle_leaving();
+        }
         if self.buckets.live(OVERDUE) != 0 {
             return Some(self.buckets.min(OVERDUE, &self.slab));
         }
