@@ -30,7 +30,8 @@
 //!   the slab reads are independent of each other and prefetched ahead of use.
 //! - Bucket bookkeeping for a cancel or reset is deferred: the old deadline goes into a
 //!   small buffer (32), and the counts, minima and compaction of those buckets are settled
-//!   together when it fills and before anything reads them (`advance`, `next_deadline`).
+//!   together when it fills, and before an answer could depend on them (`advance` when
+//!   something is due, `next_deadline` when a timer leaving was in the first bucket).
 //!   So a cancel waits on its slot's cache miss only for the handle check, and the next
 //!   cancels' misses overlap it (BENCHMARKS.md, fifth round, measures what that bought).
 //!
@@ -187,8 +188,9 @@ impl<P> TimingWheel<P> {
 
     /// Tells the buckets about every timer that left since the last settle: first every
     /// count (so a bucket whose last live timer left is emptied, and counts are exact), then
-    /// compaction where stale entries have piled up. Everything that reads counts, minima or
-    /// occupancy (`advance`, `next_deadline`, `purge_stale`) settles first; `arm`, `place`
+    /// compaction where stale entries have piled up. Whatever takes or compacts a bucket, or
+    /// answers from counts or minima, settles first where the answer could depend on a timer
+    /// leaving (`advance`, `next_deadline`, `purge_stale`); `arm`, `place`
     /// and `unplace` only ever see counts that are too high, by the timers still leaving,
     /// which keeps a bucket occupied and its cached minimum a lower bound, as they must be.
     #[inline]
