@@ -107,27 +107,45 @@ fn step() -> impl Strategy<Value = u64> {
     ]
 }
 
-fn op() -> impl Strategy<Value = Op> {
-    prop_oneof![
-        8 => when().prop_map(Op::Arm),
-        3 => any::<usize>().prop_map(Op::Cancel),
-        3 => (any::<usize>(), when()).prop_map(|(h, w)| Op::Reset(h, w)),
-        5 => step().prop_map(Op::Advance),
-        1 => (1u64..1_000).prop_map(Op::Backwards),
-        1 => (when(), 1u16..200, 0u16..300)
-            .prop_map(|(base, count, spread)| Op::Burst { base, count, spread }),
-    ]
+/// How often each kind of op is drawn, relative to the others.
+struct Mix {
+    arm: u32,
+    cancel: u32,
+    reset: u32,
+    advance: u32,
+    backwards: u32,
+    burst: u32,
 }
+
+/// The everyday mix: an advance every few ops.
+const EVERYDAY: Mix = Mix {
+    arm: 8,
+    cancel: 3,
+    reset: 3,
+    advance: 5,
+    backwards: 1,
+    burst: 1,
+};
 
 /// Mostly cancels and resets, an advance every ~150 ops: long runs of timers leaving their
 /// buckets between two advances.
-fn churn_op() -> impl Strategy<Value = Op> {
+const CHURN: Mix = Mix {
+    arm: 40,
+    cancel: 60,
+    reset: 60,
+    advance: 1,
+    backwards: 0,
+    burst: 4,
+};
+
+fn op(mix: Mix) -> impl Strategy<Value = Op> {
     prop_oneof![
-        40 => when().prop_map(Op::Arm),
-        60 => any::<usize>().prop_map(Op::Cancel),
-        60 => (any::<usize>(), when()).prop_map(|(h, w)| Op::Reset(h, w)),
-        1 => step().prop_map(Op::Advance),
-        4 => (when(), 1u16..200, 0u16..300)
+        mix.arm => when().prop_map(Op::Arm),
+        mix.cancel => any::<usize>().prop_map(Op::Cancel),
+        mix.reset => (any::<usize>(), when()).prop_map(|(h, w)| Op::Reset(h, w)),
+        mix.advance => step().prop_map(Op::Advance),
+        mix.backwards => (1u64..1_000).prop_map(Op::Backwards),
+        mix.burst => (when(), 1u16..200, 0u16..300)
             .prop_map(|(base, count, spread)| Op::Burst { base, count, spread }),
     ]
 }
@@ -272,7 +290,7 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
 
     #[test]
-    fn wheel_matches_ordered_map(start_ms in start(), ops in prop::collection::vec(op(), 2000)) {
+    fn wheel_matches_ordered_map(start_ms in start(), ops in prop::collection::vec(op(EVERYDAY), 2000)) {
         run(start_ms, &ops, Checks::EveryOp)?;
     }
 
@@ -280,7 +298,7 @@ proptest! {
     /// in a row, so the wheel's deferred bucket bookkeeping fills and settles on its own,
     /// and arms and resets land in buckets whose counts still include timers that left.
     #[test]
-    fn wheel_matches_ordered_map_under_churn(start_ms in start(), ops in prop::collection::vec(churn_op(), 2000)) {
+    fn wheel_matches_ordered_map_under_churn(start_ms in start(), ops in prop::collection::vec(op(CHURN), 2000)) {
         run(start_ms, &ops, Checks::Sparse)?;
     }
 }
@@ -290,7 +308,7 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
     #[test]
-    fn wheel_matches_ordered_map_short(start_ms in start(), ops in prop::collection::vec(op(), 1..60)) {
+    fn wheel_matches_ordered_map_short(start_ms in start(), ops in prop::collection::vec(op(EVERYDAY), 1..60)) {
         run(start_ms, &ops, Checks::EveryOp)?;
     }
 }
