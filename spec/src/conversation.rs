@@ -385,7 +385,7 @@ impl Conversation {
             Published::AgentSlaExpired => {
                 // CONV-15, from REMOVE_ALL_AGENTS (Agent-Response-Time_142540854.md).
                 out.rule(Rule::Conv15);
-                let agents: Vec<AgentId> = self.agents.iter().map(|p| p.agent).collect();
+                let agents: Inline<AgentId, 4> = self.agents.iter().map(|p| p.agent).collect();
                 for agent in agents {
                     self.unsubscribe(agent, UnsubscribeReason::SlaExpired, config, out, bus);
                 }
@@ -465,19 +465,32 @@ impl Conversation {
 }
 
 /// The composition's event bus: every published event is recorded in the outcome in the
-/// order it is produced, and queued so that the machines consume it in that order.
-#[derive(Default)]
+/// order it is produced, and the machines consume them in that order. The outcome's list is
+/// the queue (only the bus writes it), so the bus is a cursor into it: a step allocates no
+/// queue of its own and moves each event once (BENCHMARKS.md, sixth round).
 pub(crate) struct Bus {
-    queue: std::collections::VecDeque<Published>,
+    /// The next event to consume: an index into `Outcome::published`.
+    next: usize,
 }
 
 impl Bus {
-    pub(crate) fn publish(&mut self, out: &mut Outcome, event: Published) {
-        out.published.push(event.clone());
-        self.queue.push_back(event);
+    /// A bus whose queue starts after what `out` already holds (a caller may pass an
+    /// outcome that is not empty; those events were consumed in their own step).
+    pub(crate) fn after(out: &Outcome) -> Self {
+        Bus {
+            next: out.published.len(),
+        }
     }
 
-    pub(crate) fn next(&mut self) -> Option<Published> {
-        self.queue.pop_front()
+    pub(crate) fn publish(&mut self, out: &mut Outcome, event: Published) {
+        out.published.push(event);
+    }
+
+    /// The next event to consume, copied out: the machines that consume it publish more into
+    /// the same list meanwhile.
+    pub(crate) fn next(&mut self, out: &Outcome) -> Option<Published> {
+        let event = out.published.get(self.next)?.clone();
+        self.next += 1;
+        Some(event)
     }
 }

@@ -20,6 +20,10 @@ use crate::types::*;
 use crate::Outcome;
 use serde::{Deserialize, Serialize};
 
+/// A step's working list of sessions: inline up to four (a conversation rarely has more),
+/// so the rules that walk sessions allocate nothing in the common case.
+type Sessions = Inline<SessionId, 4>;
+
 /// One running SLA timer. `next_level` indexes the threshold list; past its end the
 /// deadline is the 100% expiry.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -338,7 +342,7 @@ impl Cell<'_> {
     }
 
     /// Open sessions of a channel kind, in start order.
-    fn open(&self, channel: ChannelKind) -> Vec<SessionId> {
+    fn open(&self, channel: ChannelKind) -> Sessions {
         self.conv
             .open_sessions()
             .filter(|s| s.channel == channel)
@@ -353,7 +357,7 @@ impl Cell<'_> {
     }
 
     /// Running customer SLAs of one channel kind, in session order.
-    fn running(&self, channel: ChannelKind) -> Vec<SessionId> {
+    fn running(&self, channel: ChannelKind) -> Sessions {
         self.timers
             .customer
             .iter()
@@ -560,7 +564,7 @@ fn sla_15_customer_message_starts_other_slas(cx: &mut Cell, session: SessionId) 
         return;
     }
     cx.rule(Rule::Sla15);
-    let others: Vec<SessionId> = cx
+    let others: Sessions = cx
         .conv
         .open_sessions()
         .filter(|s| s.id != session && (keeps_own || s.channel == ChannelKind::NonVoice))
@@ -604,7 +608,7 @@ fn sla_17_bot_message_starts_customer_sla(cx: &mut Cell, session: SessionId) {
 /// R-10 `running`: none.
 fn sla_18_pause_stops_customer_slas(cx: &mut Cell) {
     cx.rule(Rule::Sla18);
-    let mut stopped = Vec::new();
+    let mut stopped = Sessions::new();
     if cx.rules.takes(Reading::HoldCustomerSla, "stopped") {
         stopped.extend(cx.running(ChannelKind::NonVoice));
     }
@@ -639,7 +643,7 @@ fn sla_20_no_agent_starts_customer_sla(cx: &mut Cell, session: SessionId) {
         return;
     }
     let chats = cx.open(ChannelKind::NonVoice);
-    let targets: Vec<SessionId> = if cx.rules.takes(Reading::NoAgentSession, "request-session") {
+    let targets: Sessions = if cx.rules.takes(Reading::NoAgentSession, "request-session") {
         let own = cx.conv.session(session).filter(|s| s.open).map(|s| s.id);
         own.or_else(|| chats.last().copied()).into_iter().collect()
     } else if cx.rules.takes(Reading::NoAgentSession, "latest-open-chat") {

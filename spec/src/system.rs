@@ -273,7 +273,7 @@ impl System {
         // The two timers held in plain fields, the request TTL and the hold, change in many
         // places; their effects are reported once, from their values before and after.
         let inline_before = self.inline_timers();
-        let mut bus = Bus::default();
+        let mut bus = Bus::after(out);
         let System {
             conversation: conv,
             tasks,
@@ -372,7 +372,7 @@ impl System {
                 TimerKey::Hold => conv.resume(config, out, &mut bus),
             },
         }
-        while let Some(event) = bus.next() {
+        while let Some(event) = bus.next(out) {
             sla.consume(&event, conv, now_ms, config, rules, out, &mut bus);
             conv.consume(&event, config, out, &mut bus);
             tasks.consume(&event, conv, now_ms, config, rules, out, &mut bus);

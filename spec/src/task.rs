@@ -824,7 +824,7 @@ impl TaskBook {
     /// ACTIVE or WRAP_UP task); a waiting one is cancelled whole by TASK-18. Runs before the
     /// request is looked at, so a task whose media closed here is not also cancelled.
     fn close_medias_of(&mut self, session: SessionId, out: &mut Outcome, bus: &mut Bus) {
-        let mut changed = Vec::new();
+        let mut changed: Inline<TaskId, 4> = Inline::new();
         for task in self.tasks.iter_mut().filter(|t| t.is_open()) {
             let mut any = false;
             for media in task.medias.iter_mut() {
