@@ -718,10 +718,19 @@ fn prefetch_lines<T>(value: &T) {
         let start = (value as *const T).cast::<i8>();
         let size = std::mem::size_of::<T>();
         // Every 64 bytes from the start, and the last byte, cover every line `value` touches.
-        for offset in (0..size).step_by(64).chain(size.checked_sub(1)) {
+        // A counted loop over a constant size, which the compiler unrolls (a chained
+        // iterator here cost a few percent of a cache-resident step: BENCHMARKS.md, sixth
+        // round).
+        let mut offset = 0;
+        while offset < size {
             // SAFETY: the address lies inside `value`; a prefetch reads nothing
             // architecturally and cannot fault.
             unsafe { _mm_prefetch::<_MM_HINT_T0>(start.wrapping_add(offset)) };
+            offset += 64;
+        }
+        if size > 0 {
+            // SAFETY: as above, the last byte of `value`.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(start.wrapping_add(size - 1)) };
         }
     }
     #[cfg(not(target_arch = "x86_64"))]
