@@ -453,9 +453,20 @@ impl<T: TimerQueue<TimerRef>> Engine<T> {
     ) -> Result<(), EngineError> {
         // Its lines are requested together here, while the clock moves, instead of one miss
         // after another as the step reaches them.
-        if let Some(slot) = self.slots.get(handle.index as usize) {
-            prefetch_lines(slot);
-        }
+        self.prefetch(handle);
+        self.apply_at_prefetched(handle, input, now_ms, out)
+    }
+
+    /// [`Engine::apply_at`] once the slot's lines have been requested (by `apply_at`, or by
+    /// `apply_batch` items ahead, where requesting them again would only cost a few percent
+    /// of a cache-resident step).
+    fn apply_at_prefetched(
+        &mut self,
+        handle: Handle,
+        input: Input,
+        now_ms: u64,
+        out: &mut Vec<EngineEvent>,
+    ) -> Result<(), EngineError> {
         self.advance_into(now_ms, out)?;
         // Checked after the advance: an expiry in it may have closed the conversation.
         let current = self
@@ -522,7 +533,15 @@ impl<T: TimerQueue<TimerRef>> Engine<T> {
                 self.prefetch_timers(*handle);
             }
             out.clear();
-            let result = self.apply_item(*item, &mut out);
+            let result = match *item {
+                // Its slot was requested SLOT_LEAD items ago (or it is the batch's first few).
+                BatchItem::At {
+                    handle,
+                    input,
+                    at_ms,
+                } if at >= SLOT_LEAD => self.apply_at_prefetched(handle, input, at_ms, &mut out),
+                _ => self.apply_item(*item, &mut out),
+            };
             each(at, &out, result);
         }
         out.clear();
