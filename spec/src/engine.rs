@@ -39,6 +39,7 @@
 
 use crate::config::Config;
 use crate::event::{Input, Published, Reject, TimerKey};
+use crate::inline::Inline;
 use crate::readings::Rules;
 use crate::rules::RuleSet;
 use crate::system::System;
@@ -170,96 +171,11 @@ type ArmedTimer = (TimerKey, TimerId, u64);
 
 /// A conversation's armed timers, in no particular order: inline up to [`INLINE_TIMERS`],
 /// else all on the heap.
-#[derive(Default)]
-struct Armed {
-    len: u8,
-    inline: [Option<ArmedTimer>; INLINE_TIMERS],
-    spill: Vec<ArmedTimer>,
-}
+type Armed = Inline<ArmedTimer, INLINE_TIMERS>;
 
-impl Armed {
-    fn len(&self) -> usize {
-        if usize::from(self.len) <= INLINE_TIMERS {
-            usize::from(self.len)
-        } else {
-            self.spill.len()
-        }
-    }
-
-    fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    fn get(&self, at: usize) -> ArmedTimer {
-        if usize::from(self.len) <= INLINE_TIMERS {
-            self.inline[at].expect("below len")
-        } else {
-            self.spill[at]
-        }
-    }
-
-    fn iter(&self) -> impl Iterator<Item = ArmedTimer> + '_ {
-        (0..self.len()).map(|at| self.get(at))
-    }
-
-    fn set(&mut self, timers: &[ArmedTimer]) {
-        self.spill.clear();
-        if timers.len() <= INLINE_TIMERS {
-            for (at, cell) in self.inline.iter_mut().enumerate() {
-                *cell = timers.get(at).copied();
-            }
-            self.len = timers.len() as u8;
-        } else {
-            self.spill.extend_from_slice(timers);
-            // Any value above INLINE_TIMERS says "on the heap"; the heap holds the length.
-            self.len = INLINE_TIMERS as u8 + 1;
-        }
-    }
-
-    fn position(&self, key: TimerKey) -> Option<usize> {
-        self.iter().position(|(k, _, _)| k == key)
-    }
-
-    fn replace(&mut self, at: usize, timer: ArmedTimer) {
-        if usize::from(self.len) <= INLINE_TIMERS {
-            self.inline[at] = Some(timer);
-        } else {
-            self.spill[at] = timer;
-        }
-    }
-
-    fn push(&mut self, timer: ArmedTimer) {
-        let len = usize::from(self.len);
-        if len < INLINE_TIMERS {
-            self.inline[len] = Some(timer);
-            self.len += 1;
-        } else {
-            if len == INLINE_TIMERS {
-                self.spill.clear();
-                self.spill
-                    .extend(self.inline.iter_mut().map(|t| t.take().expect("full")));
-                self.len += 1;
-            }
-            self.spill.push(timer);
-        }
-    }
-
-    fn remove(&mut self, at: usize) {
-        if usize::from(self.len) <= INLINE_TIMERS {
-            let len = usize::from(self.len);
-            self.inline.copy_within(at + 1..len, at);
-            self.inline[len - 1] = None;
-            self.len -= 1;
-        } else {
-            self.spill.remove(at);
-            if self.spill.len() <= INLINE_TIMERS {
-                let spill = std::mem::take(&mut self.spill);
-                self.set(&spill);
-                self.spill = spill;
-                self.spill.clear();
-            }
-        }
-    }
+/// Where `key` is in a conversation's armed timers.
+fn position(armed: &Armed, key: TimerKey) -> Option<usize> {
+    armed.iter().position(|&(k, _, _)| k == key)
 }
 
 /// A slab slot: an open conversation, or a vacant place for the next one.
@@ -305,6 +221,11 @@ pub struct Engine<T: TimerQueue<TimerRef> = TimingWheel<TimerRef>> {
     timers: T,
     now_ms: u64,
     fired: Vec<Expired<TimerRef>>,
+    /// No timer in the queue is due before this: a lower bound on its earliest deadline.
+    /// Set from `next_deadline` when the queue is asked, lowered by every arm and move
+    /// (`apply_timer_effects`); a cancel or a fire can only raise the earliest deadline, so
+    /// the bound stays a bound without being told of them.
+    due_from_ms: u64,
     /// Reused by `apply_batch` for each item's events.
     batch_out: Vec<EngineEvent>,
     /// Debug builds: the conversation's timers as its state lists them, for `check_armed`.
@@ -358,6 +279,7 @@ impl<T: TimerQueue<TimerRef>> Engine<T> {
             now_ms: timers.now_ms(),
             timers,
             fired: Vec::new(),
+            due_from_ms: 0,
             batch_out: Vec::new(),
             wanted: Vec::new(),
             outcome: Outcome::default(),
@@ -502,7 +424,7 @@ impl<T: TimerQueue<TimerRef>> Engine<T> {
     #[inline]
     pub fn prefetch_timers(&self, handle: Handle) {
         if let Some(slot) = self.slots.get(handle.index as usize) {
-            for (_, timer, _) in slot.armed.iter() {
+            for &(_, timer, _) in slot.armed.iter() {
                 self.timers.prefetch(timer);
             }
         }
@@ -587,7 +509,7 @@ impl<T: TimerQueue<TimerRef>> Engine<T> {
                     generation: 0,
                     open: true,
                     system: System::new(),
-                    armed: Armed::default(),
+                    armed: Armed::new(),
                 });
                 index
             }
@@ -607,10 +529,10 @@ impl<T: TimerQueue<TimerRef>> Engine<T> {
             slot.armed.is_empty() || self.rules != Rules::from(RuleSet::Specified),
             "a closed conversation has no timer under `specified`"
         );
-        for (_, timer, _) in slot.armed.iter() {
+        for &(_, timer, _) in slot.armed.iter() {
             self.timers.cancel(timer);
         }
-        slot.armed = Armed::default();
+        slot.armed = Armed::new();
         self.index.remove(&slot.id);
         slot.open = false;
         // Drops the conversation's heap parts now rather than at the slot's next use.
@@ -633,7 +555,18 @@ impl<T: TimerQueue<TimerRef>> Engine<T> {
         }
         // One deadline at a time, so that a timer armed by an expiry (always later than
         // that expiry, since durations are positive) still fires after every earlier one.
-        while let Some(deadline) = self.timers.next_deadline().filter(|d| *d <= now_ms) {
+        //
+        // The queue is asked for its next deadline only when `now_ms` has reached the lower
+        // bound kept in `due_from_ms`: most inputs arrive while nothing is due, and asking
+        // is a scan of occupancy words (and, on the wheel, maybe a settle).
+        while now_ms >= self.due_from_ms {
+            let deadline = match self.timers.next_deadline() {
+                Some(deadline) if deadline <= now_ms => deadline,
+                next => {
+                    self.due_from_ms = next.unwrap_or(u64::MAX);
+                    break;
+                }
+            };
             let mut fired = std::mem::take(&mut self.fired);
             self.timers
                 .advance(deadline.max(self.timers.now_ms()), &mut fired)
@@ -663,7 +596,7 @@ impl<T: TimerQueue<TimerRef>> Engine<T> {
                 let armed = &mut self.slots[index as usize].armed;
                 let Some(at) = armed
                     .iter()
-                    .position(|(k, id, _)| k == key && id == expired.id)
+                    .position(|&(k, id, _)| k == key && id == expired.id)
                 else {
                     continue;
                 };
@@ -681,7 +614,9 @@ impl<T: TimerQueue<TimerRef>> Engine<T> {
         self.timers
             .advance(now_ms, &mut self.fired)
             .expect("monotone, checked above");
-        debug_assert!(self.fired.is_empty(), "every due timer fired in the loop");
+        // Checked in release builds too: were `due_from_ms` ever above a due deadline, the
+        // timers fired here would otherwise be dropped unseen.
+        assert!(self.fired.is_empty(), "every due timer fired in the loop");
         self.now_ms = now_ms;
         Ok(())
     }
@@ -712,12 +647,13 @@ impl<T: TimerQueue<TimerRef>> Engine<T> {
             at_ms: now_ms,
             event,
         }));
-        apply_timer_effects(
+        let earliest_armed = apply_timer_effects(
             &mut self.timers,
             &self.outcome.timers,
             (id, index),
             &mut slot.armed,
         );
+        self.due_from_ms = self.due_from_ms.min(earliest_armed);
         #[cfg(debug_assertions)]
         check_armed(&slot.system, &slot.armed, &mut self.wanted);
         if slot.system.conversation.state == crate::types::ConversationState::Closed {
@@ -758,12 +694,14 @@ fn prefetch_lines<T>(value: &T) {
 
 /// Applies a step's timer effects, in order, to the queue and to the conversation's list of
 /// what the queue holds for it: arm what is new, reset what moved, cancel what stopped.
+/// Returns the earliest deadline it armed or moved a timer to (`u64::MAX` if none).
 fn apply_timer_effects<T: TimerQueue<TimerRef>>(
     timers: &mut T,
     effects: &[TimerEffect],
     (id, index): (ConversationId, u32),
     armed: &mut Armed,
-) {
+) -> u64 {
+    let mut earliest = u64::MAX;
     for effect in effects {
         match *effect {
             TimerEffect::Armed { key, deadline_ms } => {
@@ -772,9 +710,11 @@ fn apply_timer_effects<T: TimerQueue<TimerRef>>(
                     slot: index,
                     key,
                 };
-                match armed.position(key) {
+                // Before the no-change check below: a bound may be lower than it needs to be.
+                earliest = earliest.min(deadline_ms);
+                match position(armed, key) {
                     Some(at) => {
-                        let (_, timer, armed_ms) = armed.get(at);
+                        let (_, timer, armed_ms) = armed[at];
                         if armed_ms == deadline_ms {
                             continue;
                         }
@@ -784,19 +724,20 @@ fn apply_timer_effects<T: TimerQueue<TimerRef>>(
                             Ok(()) => timer,
                             Err(_) => timers.arm(deadline_ms, payload),
                         };
-                        armed.replace(at, (key, timer, deadline_ms));
+                        armed[at] = (key, timer, deadline_ms);
                     }
                     None => armed.push((key, timers.arm(deadline_ms, payload), deadline_ms)),
                 }
             }
             TimerEffect::Stopped { key } => {
-                if let Some(at) = armed.position(key) {
-                    timers.cancel(armed.get(at).1);
+                if let Some(at) = position(armed, key) {
+                    timers.cancel(armed[at].1);
                     armed.remove(at);
                 }
             }
         }
     }
+    earliest
 }
 
 /// Debug builds: the effects left the queue holding exactly the conversation's timers.
@@ -805,44 +746,7 @@ fn check_armed(system: &System, armed: &Armed, wanted: &mut Vec<(TimerKey, u64)>
     wanted.clear();
     system.for_each_timer(|key, deadline_ms| wanted.push((key, deadline_ms)));
     wanted.sort_unstable();
-    let mut held: Vec<_> = armed.iter().map(|(k, _, d)| (k, d)).collect();
+    let mut held: Vec<_> = armed.iter().map(|&(k, _, d)| (k, d)).collect();
     held.sort_unstable();
     assert_eq!(&held, wanted, "the step's timer effects missed a change");
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::types::TaskId;
-
-    fn timers(n: u32) -> Vec<ArmedTimer> {
-        let mut wheel = TimingWheel::new(0);
-        (0..n)
-            .map(|i| {
-                let key = TimerKey::Rona { task: TaskId(i) };
-                let id = wheel.arm(u64::from(i), ());
-                (key, id, u64::from(i))
-            })
-            .collect()
-    }
-
-    #[test]
-    fn armed_timers_move_between_inline_and_heap_and_keep_their_order() {
-        let all = timers(INLINE_TIMERS as u32 + 2);
-        let mut armed = Armed::default();
-        for n in 0..=all.len() {
-            armed.set(&all[..n]);
-            assert_eq!(armed.iter().collect::<Vec<_>>(), &all[..n]);
-        }
-        // Removing from the heap back below the inline size, and from the inline array.
-        let mut expected = all.clone();
-        while !expected.is_empty() {
-            let at = expected.len() / 2;
-            expected.remove(at);
-            armed.remove(at);
-            assert_eq!(armed.iter().collect::<Vec<_>>(), expected);
-            assert_eq!(armed.len(), expected.len());
-        }
-        assert!(armed.is_empty());
-    }
 }
